@@ -1,0 +1,141 @@
+"""``python -m grading``: the instructor's command line over nbgrader.
+
+Subcommands: release, check, autograde, grade, demo, slides (each has ``--help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _quiet() -> None:
+    """Keep nbgrader's SQLAlchemy warnings and kernel chatter out of the instructor's terminal."""
+    warnings.filterwarnings("ignore")
+    import logging
+
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+def cmd_release(args) -> int:
+    from grading.release import release
+
+    for path in release(args.assignments or None):
+        print(f"released {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from grading.check import check_course
+
+    report = check_course(args.assignments or None, workers=args.workers)
+    print(report.render())
+    print("all checks passed" if report.ok else "some checks FAILED")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_autograde(args) -> int:
+    from grading.autograde import autograde_course
+
+    report = autograde_course(args.assignments or None, feedback=not args.no_feedback,
+                              progress=not args.no_progress)
+    print(report.table())
+    print(f"grades exported to {report.csv_path}")
+    return EXIT_OK
+
+
+def cmd_grade(args) -> int:
+    from grading.grade_one import grade_notebook
+
+    run = grade_notebook(args.assignment, Path(args.notebook))
+    grade = run.grade
+    if args.json:
+        print(json.dumps(grade.to_json()))
+    else:
+        if grade.status == "error":
+            print(f"{args.notebook}: could not be graded: {grade.error}")
+        else:
+            for test in grade.tests:
+                mark = "PASS" if test.passed else "FAIL"
+                print(f"{mark} {test.grade_id:<40} {test.score:g}/{test.max_score:g}  {test.message}".rstrip())
+            print(f"score: {grade.score:g}/{grade.max_score:g}")
+    return EXIT_OK if grade.status == "graded" else EXIT_FAILED
+
+
+def cmd_demo(args) -> int:
+    from grading.demo import DEMO_STUDENTS, run_demo
+
+    start = time.perf_counter()
+    report = run_demo(args.assignments or None, progress=not args.no_progress)
+    print()
+    print("Sample students: " + ", ".join(f"{s} ({k})" for s, k in DEMO_STUDENTS.items()))
+    print(report.table())
+    print(f"grades exported to {report.csv_path}; feedback in grading/feedback/")
+    print(f"demo finished in {time.perf_counter() - start:.0f} s")
+    return EXIT_OK if not report.failures else EXIT_FAILED
+
+
+def cmd_slides(args) -> int:
+    from grading.slides import build_slides
+
+    out = Path(args.out) if args.out else None
+    for path in build_slides(args.assignments or None, out_dir=out):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_text: str, assignments: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if assignments:
+            p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                           help="assignment folder names under solutions/ (default: all)")
+        p.set_defaults(func=func)
+        return p
+
+    add("release", cmd_release, "Regenerate notebooks/ (the student release) from solutions/ with nbgrader.")
+    p = add("check", cmd_check, "Check that reference answers get full marks, the blank release scores 0 "
+            "without crashing, and the release is in sync and leaks no solution or hidden test.")
+    p.add_argument("--workers", type=int, default=None, help="notebooks graded at once (default: cores, max 4)")
+    p = add("autograde", cmd_autograde, "Autograde every submission under grading/submitted/, write feedback, "
+            "export grading/grades.csv and print the grade table.")
+    p.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = add("grade", cmd_grade, "Grade one notebook file in a throw-away course directory "
+            "(the real gradebook is not touched).", assignments=False)
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("notebook", metavar="NOTEBOOK.ipynb")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p = add("demo", cmd_demo, "Release, create three sample submissions (reference, blank, partial), "
+            "autograde them, generate feedback, export grades and print the table.")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = add("slides", cmd_slides, "Render reveal.js decks of the lectures into build/slides/.")
+    p.add_argument("--out", default=None, help="output folder (default: build/slides)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _quiet()
+    from grading.course import UnknownAssignmentError
+    from grading.engine import NbgraderStepError
+
+    try:
+        return args.func(args)
+    except (UnknownAssignmentError, NbgraderStepError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Where the course lives and how nbgrader is configured for it.
+
+One place builds the nbgrader configuration, so the ``python -m grading`` tool, the
+``nbgrader`` command line (through ``grading/nbgrader_config.py``) and the tests all grade
+with the same settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COURSE_ID = "dl-course"
+
+#: nbgrader's default per-cell timeout is 30 s; TensorFlow training cells need more.
+CELL_TIMEOUT_S = 600
+
+#: Environment every grading kernel inherits: quiet TensorFlow, no stray warnings on
+#: stderr (nbgrader scores a test cell with any stderr output as 0), fixed hashing.
+KERNEL_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+    "PYTHONHASHSEED": "0",
+    "PYTHONWARNINGS": "ignore",
+    "COURSE_SEED": "0",
+}
+
+#: Native TensorFlow/absl log lines that can still reach stderr before Python code can
+#: silence them; such stderr outputs are dropped before grading.
+TF_STDERR_NOISE = (
+    r"(?m)^(?:WARNING: All log messages before absl::InitializeLog"
+    r"|[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+\.cc:\d+\]"
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] \S+\.cc:\d+\])"
+)
+
+
+@dataclass(frozen=True)
+class CourseLayout:
+    """Folder names of one course directory, relative to its root."""
+
+    root: Path
+    source: str = "solutions"
+    release: str = "notebooks"
+    submitted: str = "grading/submitted"
+    autograded: str = "grading/autograded"
+    feedback: str = "grading/feedback"
+    gradebook: str = "grading/gradebook.db"
+
+    @classmethod
+    def scratch(cls, root: Path) -> "CourseLayout":
+        """Layout of a throw-away course directory (nbgrader's default names)."""
+        return cls(root=Path(root), source="source", release="release",
+                   submitted="submitted", autograded="autograded",
+                   feedback="feedback", gradebook="gradebook.db")
+
+    def path(self, step: str) -> Path:
+        return self.root / getattr(self, step)
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / self.gradebook}"
+
+
+def apply_course_config(c: Config, layout: CourseLayout) -> Config:
+    """Fill an nbgrader traitlets ``Config`` with this course's settings."""
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+
+    from grading.preprocessors import ClearHiddenTestOutputs, StripHiddenTests
+
+    c.CourseDirectory.root = str(layout.root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = layout.source
+    c.CourseDirectory.release_directory = layout.release
+    c.CourseDirectory.submitted_directory = layout.submitted
+    c.CourseDirectory.autograded_directory = layout.autograded
+    c.CourseDirectory.feedback_directory = layout.feedback
+    c.CourseDirectory.db_url = layout.db_url
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".nbgrader.log"]
+
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+    c.Execute.timeout = CELL_TIMEOUT_S
+    c.Execute.interrupt_on_timeout = True
+    c.IgnorePattern.enabled = True
+    c.IgnorePattern.pattern = TF_STDERR_NOISE
+    # Students sometimes delete test cells; nbgrader puts them back instead of losing points silently.
+    c.OverwriteCells.add_missing_cells = True
+
+    # nbgrader issue #917: feedback would show the hidden tests' source and tracebacks.
+    c.GenerateFeedback.preprocessors = [
+        GetGrades, ClearHiddenTestOutputs, StripHiddenTests, CSSHTMLHeaderPreprocessor,
+    ]
+    c.Exchange.assignment_dir = str(layout.root)
+    return c
+
+
+def course_config(layout: CourseLayout | None = None) -> Config:
+    """A fresh ``Config`` for ``layout`` (the repository's course by default)."""
+    return apply_course_config(Config(), layout or CourseLayout(root=REPO_ROOT))
+
+
+def set_kernel_environment() -> None:
+    """Export ``KERNEL_ENV`` so that every kernel nbgrader starts inherits it.
+
+    Also puts this interpreter's ``bin`` first on ``PATH``: nbgrader runs the ``alembic``
+    command of its own environment, which is not on ``PATH`` when ``.venv`` is not activated.
+    """
+    os.environ.update(KERNEL_ENV)
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    if path[:1] != [bin_dir]:
+        os.environ["PATH"] = os.pathsep.join([bin_dir] + [p for p in path if p != bin_dir])
+
+
+def list_assignments(source_dir: Path | None = None) -> list[str]:
+    """Assignment names (``NN_slug`` folders holding at least one notebook), sorted."""
+    source_dir = source_dir or REPO_ROOT / "solutions"
+    if not source_dir.is_dir():
+        return []
+    return sorted(
+        p.name for p in source_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
+    )
+
+
+def source_notebooks(assignment: str, source_dir: Path | None = None) -> list[Path]:
+    """The source notebooks of one assignment, sorted by name."""
+    folder = (source_dir or REPO_ROOT / "solutions") / assignment
+    if not folder.is_dir():
+        raise UnknownAssignmentError(assignment, list_assignments(source_dir))
+    return sorted(p for p in folder.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+class UnknownAssignmentError(LookupError):
+    """Raised for an assignment name with no folder under ``solutions/``."""
+
+    def __init__(self, name: str, known: list[str]):
+        super().__init__(
+            f"unknown assignment {name!r}; known assignments: {', '.join(known) or 'none'}"
+        )

@@ -1,0 +1,104 @@
+"""A thin layer over nbgrader's Python API for one course directory.
+
+Every step (generate_assignment, autograde, generate_feedback, export) is nbgrader's own;
+this module only supplies the course configuration and turns nbgrader's
+``{"success": bool, "error": str, "log": str}`` results into exceptions with a short reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from grading.course import CourseLayout, course_config, set_kernel_environment
+
+
+class NbgraderStepError(RuntimeError):
+    """An nbgrader step failed; ``reason`` is the one line worth showing a person."""
+
+    def __init__(self, step: str, reason: str, log: str = ""):
+        super().__init__(f"{step} failed: {reason}")
+        self.step = step
+        self.reason = reason
+        self.log = log
+
+
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):\s*(.*)$")
+
+
+def failure_reason(result: dict) -> str:
+    """The most useful single line of a failed nbgrader result.
+
+    That is the last exception raised inside nbgrader's own log (the cause), not nbgrader's
+    closing "please see the traceback above" wrapper.
+    """
+    causes = [m.group(0).strip() for m in map(_EXCEPTION_LINE.match, (result.get("log", "") or "").splitlines())
+              if m and not m.group(1).endswith("NbGraderException")]
+    if causes:
+        return causes[-1]
+    lines = [ln.strip() for ln in (result.get("log", "") or "").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(("[ERROR]", "[CRITICAL]"))]
+    meaningful = [ln for ln in errors if "There was an error processing" not in ln
+                  and "Please see the error message" not in ln]
+    if meaningful:
+        return meaningful[0].split("]", 1)[1].strip()
+    tb = [ln.strip() for ln in (result.get("error", "") or "").splitlines() if ln.strip()]
+    if tb:
+        return tb[-1]
+    return errors[0].split("]", 1)[1].strip() if errors else "unknown nbgrader error"
+
+
+class Course:
+    """nbgrader operations on one course directory (the repository or a scratch copy)."""
+
+    def __init__(self, layout: CourseLayout, quiet: bool = True):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        set_kernel_environment()
+        self.layout = layout
+        self.config = course_config(layout)
+        self.coursedir = CourseDirectory(config=self.config)
+        self.api = NbGraderAPI(coursedir=self.coursedir, config=self.config)
+        if quiet:
+            self.api.log.setLevel(logging.ERROR)
+            self.api.log_level = logging.ERROR
+
+    def _run(self, step: str, result: dict) -> dict:
+        if not result.get("success"):
+            raise NbgraderStepError(step, failure_reason(result), result.get("log", "") + result.get("error", ""))
+        return result
+
+    def generate_assignment(self, assignment: str) -> None:
+        """Write the student version of ``assignment`` and record it in the gradebook."""
+        self._run(f"generate_assignment {assignment}", self.api.generate_assignment(assignment, force=True, create=True))
+
+    def autograde(self, assignment: str, student: str) -> None:
+        self._run(f"autograde {assignment} for {student}", self.api.autograde(assignment, student, force=True, create=True))
+
+    def generate_feedback(self, assignment: str, student: str) -> None:
+        self._run(f"generate_feedback {assignment} for {student}",
+                  self.api.generate_feedback(assignment, student, force=True))
+
+    def submitted_students(self, assignment: str) -> list[str]:
+        folder = self.layout.path("submitted")
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
+
+    def autograded_notebook(self, assignment: str, student: str, notebook: str) -> Path:
+        return self.layout.path("autograded") / student / assignment / f"{notebook}.ipynb"
+
+    def feedback_html(self, assignment: str, student: str, notebook: str) -> Path:
+        return self.layout.path("feedback") / student / assignment / f"{notebook}.html"
+
+    def export_csv(self, dest: Path) -> Path:
+        """nbgrader's own CSV export of the whole gradebook."""
+        from nbgrader.api import Gradebook
+        from nbgrader.plugins import CsvExportPlugin
+
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with Gradebook(self.layout.db_url, self.coursedir.course_id) as gb:
+            CsvExportPlugin(to=str(dest), config=self.config).export(gb)
+        return dest

@@ -1,0 +1,107 @@
+"""Grade one notebook file in a throw-away course directory (the real gradebook is untouched)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from grading.course import REPO_ROOT, CourseLayout, source_notebooks
+from grading.engine import Course, NbgraderStepError
+from grading.results import NotebookGrade, max_points, read_notebook_grade
+
+STUDENT = "student"
+
+
+@dataclass
+class GradeRun:
+    """A grade plus where its files were left (only when ``keep_dir`` was given)."""
+
+    grade: NotebookGrade
+    autograded: Path | None = None
+    feedback: Path | None = None
+
+
+def pick_source_notebook(assignment: str, submitted: Path, source_dir: Path) -> Path:
+    """The source notebook a submitted file answers: the only one, or the one of the same name."""
+    candidates = source_notebooks(assignment, source_dir)
+    if not candidates:
+        raise ValueError(f"assignment {assignment!r} has no notebook in {source_dir / assignment}")
+    if len(candidates) == 1:
+        return candidates[0]
+    for candidate in candidates:
+        if candidate.name == submitted.name:
+            return candidate
+    names = ", ".join(c.name for c in candidates)
+    raise ValueError(f"{submitted.name} does not match any notebook of {assignment} ({names}): rename it")
+
+
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """Read and validate a submitted notebook, with a clear reason when it is broken."""
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several JSON and schema error types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{path.name} is not a readable notebook: {first}") from exc
+    return nb
+
+
+def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None = None,
+                   keep_dir: Path | None = None, feedback: bool = False) -> GradeRun:
+    """Autograde ``notebook`` as a submission of ``assignment`` with nbgrader.
+
+    A scratch course directory is built from ``source_dir/assignment`` (``solutions/`` by
+    default), so nothing in the repository's gradebook changes. With ``keep_dir`` the scratch
+    course is built there and kept (autograded notebook and, with ``feedback``, the HTML).
+    Errors that stop grading are returned as ``status == "error"``, never raised.
+    """
+    source_dir = Path(source_dir or REPO_ROOT / "solutions")
+    notebook = Path(notebook)
+    try:
+        source_nb = pick_source_notebook(assignment, notebook, source_dir)
+    except (ValueError, LookupError) as exc:
+        return GradeRun(_error(assignment, notebook.stem, str(exc), 0.0))
+    name = source_nb.stem
+    total = max_points(nbformat.read(source_nb, as_version=4))
+
+    scratch = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="grade-"))
+    try:
+        try:
+            read_submission(notebook)
+        except ValueError as exc:
+            return GradeRun(_error(assignment, name, str(exc), total))
+        layout = CourseLayout.scratch(scratch)
+        shutil.copytree(source_dir / assignment, layout.path("source") / assignment, dirs_exist_ok=True)
+        target = layout.path("submitted") / STUDENT / assignment / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notebook, target)
+
+        course = Course(layout)
+        try:
+            course.generate_assignment(assignment)
+            course.autograde(assignment, STUDENT)
+        except NbgraderStepError as exc:
+            return GradeRun(_error(assignment, name, exc.reason, total))
+        autograded = course.autograded_notebook(assignment, STUDENT, name)
+        grade = read_notebook_grade(layout.db_url, course.coursedir.course_id, assignment,
+                                    STUDENT, name, autograded)
+        run = GradeRun(grade)
+        if keep_dir:
+            run.autograded = autograded
+            if feedback:
+                course.generate_feedback(assignment, STUDENT)
+                run.feedback = course.feedback_html(assignment, STUDENT, name)
+        return run
+    finally:
+        if not keep_dir:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _error(assignment: str, notebook: str, reason: str, max_score: float) -> NotebookGrade:
+    return NotebookGrade(assignment=assignment, notebook=notebook, status="error", error=reason,
+                         score=0.0, max_score=max_score, tests=[])

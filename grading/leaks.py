@@ -1,0 +1,63 @@
+"""Find solution code or hidden-test code where students can see it.
+
+A "secret" is a line inside a ``BEGIN SOLUTION``/``BEGIN HIDDEN TESTS`` region of the
+source notebook that appears nowhere outside such regions (so shared lines such as
+``return out`` in a docstring example are not reported), long enough to be telling.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+MIN_SECRET_LENGTH = 12
+
+
+def secret_lines(source_nb) -> set[str]:
+    """Telling lines of solution and hidden-test regions of a source notebook."""
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for cell in source_nb.cells:
+        depth = 0
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if any(m in text for m in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS")):
+                depth += 1
+                continue
+            if any(m in text for m in ("END SOLUTION", "END HIDDEN TESTS")):
+                depth -= 1
+                continue
+            (inside if depth > 0 else outside).add(text)
+    return {s for s in inside - outside if len(s) >= MIN_SECRET_LENGTH and not s.startswith("#")}
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML page (tags dropped, entities decoded, scripts kept as text)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def find_leaks(text: str, secrets: set[str]) -> list[str]:
+    """Markers and secret lines present in ``text`` (one message each)."""
+    found = [f"marker {m!r}" for m in MARKERS if m in text]
+    normalised = {" ".join(line.split()) for line in text.splitlines()}
+    joined = "\n".join(normalised)
+    for secret in sorted(secrets):
+        if " ".join(secret.split()) in joined:
+            found.append(f"line {secret!r}")
+    return found
+
+
+def notebook_text(path: Path) -> str:
+    """All cell sources and text outputs of a notebook, one string."""
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        parts.append(cell.source)
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            parts.extend(out.get("traceback", []))
+    return "\n".join(parts)
