@@ -53,7 +53,8 @@ def cmd_autograde(args) -> int:
 def cmd_grade(args) -> int:
     from grading.grade_one import grade_notebook
 
-    run = grade_notebook(args.assignment, Path(args.notebook))
+    run = grade_notebook(args.assignment, Path(args.notebook),
+                         source_dir=Path(args.source) if args.source else None)
     grade = run.grade
     if args.json:
         print(json.dumps(grade.to_json()))
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("notebook", metavar="NOTEBOOK.ipynb")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    p.add_argument("--source", default=None, metavar="DIR",
+                   help="folder of source assignments (default: solutions/)")
     p = add("demo", cmd_demo, "Release, create three sample submissions (reference, blank, partial), "
             "autograde them, generate feedback, export grades and print the table.")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -57,6 +57,7 @@ class Course:
         from nbgrader.coursedir import CourseDirectory
 
         set_kernel_environment()
+        (layout.root / layout.gradebook).parent.mkdir(parents=True, exist_ok=True)
         self.layout = layout
         self.config = course_config(layout)
         self.coursedir = CourseDirectory(config=self.config)

@@ -1,0 +1,66 @@
+"""Course-wide autograding on the tiny fixture: broken submissions are reported, others graded."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import nbformat
+
+from grading.autograde import autograde_course
+from grading.release import release_drift
+from grading.leaks import find_leaks, notebook_text, secret_lines
+from tests.conftest import TINY
+
+
+def test_release_is_in_sync_and_clean(tiny_course, tiny_notebooks):
+    assert release_drift(TINY, tiny_course) == []
+    text = notebook_text(tiny_notebooks["release"])
+    assert find_leaks(text, secret_lines(nbformat.read(tiny_notebooks["source"], as_version=4))) == []
+    assert "raise NotImplementedError()" in text
+
+
+def test_release_drift_is_detected(tiny_course, tiny_notebooks, tmp_path):
+    from grading.course import CourseLayout
+
+    copy = CourseLayout(root=tmp_path / "course")
+    shutil.copytree(tiny_course.path("source"), copy.path("source"))
+    shutil.copytree(tiny_course.path("release"), copy.path("release"))
+    stale = copy.path("release") / TINY / "tiny.ipynb"
+    nb = nbformat.read(stale, as_version=4)
+    nb.cells[0].source += "\nedited by hand"
+    nbformat.write(nb, stale)
+    (copy.path("release") / TINY / "extra.txt").write_text("stray")
+    problems = release_drift(TINY, copy)
+    assert any("out of date" in p and "tiny.ipynb" in p for p in problems)
+    assert any("extra.txt" in p for p in problems)
+
+
+def test_autograde_course_survives_broken_submissions(tiny_course, tiny_notebooks):
+    submitted = tiny_course.path("submitted")
+    for student, kind in {"alice": "reference", "bob": "blank", "carol": "partial"}.items():
+        (submitted / student / TINY).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tiny_notebooks[kind], submitted / student / TINY / "tiny.ipynb")
+    (submitted / "dave" / TINY).mkdir(parents=True, exist_ok=True)
+    (submitted / "dave" / TINY / "tiny.ipynb").write_text("{ not json")
+    (submitted / "erin" / TINY).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tiny_notebooks["reference"], submitted / "erin" / TINY / "renamed.ipynb")
+
+    report = autograde_course([TINY], tiny_course, progress=False)
+    rows = report.rows
+    assert (rows["alice"][TINY].score, rows["alice"][TINY].max_score) == (4.0, 4.0)
+    assert rows["bob"][TINY].score == 0.0
+    assert 0.0 < rows["carol"][TINY].score < 4.0
+    assert rows["dave"][TINY].error, "a malformed notebook must be reported"
+    assert (rows["erin"][TINY].error or rows["erin"][TINY].score == 0.0), "a renamed notebook earns nothing"
+
+    table = report.table()
+    assert "alice" in table and "4/4" in table and "ERROR dave/00_tiny" in table
+
+    with open(report.csv_path) as fh:
+        grades = {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(fh)}
+    assert grades[("alice", TINY)] == 4.0
+    assert grades[("bob", TINY)] == 0.0
+
+    feedback = tiny_course.path("feedback") / "carol" / TINY / "tiny.html"
+    assert feedback.exists()

@@ -1,0 +1,93 @@
+"""Golden tests of ``python -m grading grade`` on the tiny fixture assignment (real nbgrader runs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grading.leaks import find_leaks, html_to_text, notebook_text, secret_lines
+from tests.conftest import FIXTURE_SOURCE, TINY
+
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
+
+
+def run_grade_cli(notebook: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "grading", "grade", TINY, str(notebook), "--json", "--source", str(FIXTURE_SOURCE), *extra],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+@pytest.mark.parametrize("kind", ["reference", "blank", "partial"])
+def test_grade_json_matches_golden(kind, tiny_notebooks):
+    proc = run_grade_cli(tiny_notebooks[kind])
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 1, f"--json must print exactly one JSON object, got: {proc.stdout!r}"
+    result = json.loads(lines[0])
+    golden = json.loads((GOLDEN / f"tiny_{kind}.json").read_text())
+    assert result == golden
+
+
+def test_grade_json_contract_fields(tiny_notebooks):
+    result = json.loads(run_grade_cli(tiny_notebooks["partial"]).stdout)
+    assert set(result) == {"assignment", "notebook", "status", "error", "score", "max_score", "tests"}
+    assert result["status"] == "graded" and result["error"] is None
+    assert 0 < result["score"] < result["max_score"]
+    for test in result["tests"]:
+        assert set(test) == {"grade_id", "score", "max_score", "passed", "message"}
+        assert test["passed"] == (test["score"] == test["max_score"])
+        assert (test["message"] == "") == test["passed"]
+
+
+def test_malformed_notebook_is_an_error_not_a_crash(tmp_path):
+    broken = tmp_path / "tiny.ipynb"
+    broken.write_text('{"cells": [ this is not json')
+    proc = run_grade_cli(broken)
+    assert proc.returncode == 1
+    result = json.loads(proc.stdout)
+    assert result["status"] == "error"
+    assert "not a readable notebook" in result["error"]
+    assert result["score"] == 0.0 and result["max_score"] == 4.0 and result["tests"] == []
+
+
+def test_missing_file_is_an_error(tmp_path):
+    proc = run_grade_cli(tmp_path / "nowhere.ipynb")
+    assert proc.returncode == 1
+    assert "no such file" in json.loads(proc.stdout)["error"]
+
+
+def test_unknown_assignment_is_an_error(tiny_notebooks):
+    proc = subprocess.run([sys.executable, "-m", "grading", "grade", "99_nope", str(tiny_notebooks["reference"]),
+                           "--json", "--source", str(FIXTURE_SOURCE)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "unknown assignment '99_nope'" in json.loads(proc.stdout)["error"]
+
+
+def test_feedback_hides_hidden_tests(tiny_notebooks, tmp_path):
+    from grading.grade_one import grade_notebook
+
+    import nbformat
+
+    wrong = nbformat.read(tiny_notebooks["reference"], as_version=4)
+    for cell in wrong.cells:
+        cell.source = cell.source.replace("return x * x", "return x * abs(x)")
+    nbformat.write(wrong, tmp_path / "tiny.ipynb")
+    run = grade_notebook(TINY, tmp_path / "tiny.ipynb", source_dir=FIXTURE_SOURCE,
+                         keep_dir=tmp_path / "course", feedback=True)
+    assert [t.passed for t in run.grade.tests] == [True, True, False]
+
+    secrets = {s for s in secret_lines(nbformat.read(tiny_notebooks["source"], as_version=4)) if "assert" in s}
+    assert secrets, "the fixture must have hidden test lines to look for"
+    # The autograded notebook itself does contain them (nbgrader restores hidden tests to run them)...
+    autograded_text = notebook_text(run.autograded)
+    assert any(s in autograded_text for s in secrets)
+    # ...but the feedback a student receives must not (nbgrader issue #917).
+    text = html_to_text(run.feedback.read_text())
+    assert find_leaks(text, secrets) == []
+    assert "the lines of the hidden test that failed are not shown" in text
+    assert "square(-4) should be 16" in text, "the failure message itself must stay in the feedback"
