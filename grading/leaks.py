@@ -17,21 +17,29 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 MIN_SECRET_LENGTH = 12
 
 
-def secret_lines(source_nb) -> set[str]:
-    """Telling lines of solution and hidden-test regions of a source notebook."""
+def secret_lines(source_nb, regions: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")) -> set[str]:
+    """Telling lines of the solution and/or hidden-test regions of a source notebook.
+
+    ``regions`` picks which kinds count as secret: ``("HIDDEN TESTS",)`` for feedback, where
+    a student's own solution code legitimately appears.
+    """
     inside: set[str] = set()
     outside: set[str] = set()
     for cell in source_nb.cells:
-        depth = 0
+        region = None
         for line in cell.source.splitlines():
             text = line.strip()
-            if any(m in text for m in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS")):
-                depth += 1
+            begin = next((r for r in ("SOLUTION", "HIDDEN TESTS") if f"BEGIN {r}" in text), None)
+            if begin:
+                region = begin
                 continue
-            if any(m in text for m in ("END SOLUTION", "END HIDDEN TESTS")):
-                depth -= 1
+            if any(f"END {r}" in text for r in ("SOLUTION", "HIDDEN TESTS")):
+                region = None
                 continue
-            (inside if depth > 0 else outside).add(text)
+            if region is None:
+                outside.add(text)
+            elif region in regions:
+                inside.add(text)
     return {s for s in inside - outside if len(s) >= MIN_SECRET_LENGTH and not s.startswith("#")}
 
 

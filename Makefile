@@ -1,0 +1,42 @@
+# Thin wrappers: the logic lives in `python -m grading` and pytest.
+# Every target creates .venv from requirements.lock when it is missing or out of date.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test release check lab slides benchmark venv clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m grading demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+release: $(STAMP)
+	$(PY) -m grading release
+
+check: $(STAMP)
+	$(PY) -m grading check
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+slides: $(STAMP)
+	$(PY) -m grading slides
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/grading_benchmark.py
+
+clean:
+	rm -rf build grading/submitted grading/autograded grading/feedback grading/gradebook.db grading/grades.csv

@@ -1,0 +1,78 @@
+"""Static checks of ../shared/notebook-standard.md on every source and release notebook (no execution)."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from grading.course import REPO_ROOT, list_assignments, source_notebooks
+
+NOTEBOOKS = [(a, p) for a in list_assignments() for p in source_notebooks(a)]
+IDS = [a for a, _ in NOTEBOOKS]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def nbg(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def release_of(source):
+    return REPO_ROOT / "notebooks" / source.parent.name / source.name
+
+
+@pytest.mark.parametrize("assignment,source", NOTEBOOKS, ids=IDS)
+def test_no_outputs_or_volatile_metadata(assignment, source):
+    for path in (source, release_of(source)):
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: committed output"
+            assert "execution" not in cell.metadata, f"{path.name}: timing metadata committed"
+        assert "widgets" not in nb.metadata, f"{path.name}: widget state committed"
+
+
+@pytest.mark.parametrize("assignment,source", NOTEBOOKS, ids=IDS)
+def test_shape_of_the_notebook(assignment, source):
+    nb = nbformat.read(source, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# "), "starts with a title"
+    assert re.search(r"learning goals", first.source, re.I), "the title cell states learning goals"
+    setup = [c for c in nb.cells if nbg(c).get("grade_id") == "setup"]
+    assert len(setup) == 1 and nbg(setup[0]).get("locked"), "one locked setup cell"
+    assert "from helpers import" in setup[0].source and "setup_notebook" in setup[0].source
+    text = "\n".join(c.source for c in nb.cells)
+    assert HANGUL.search(text), "keep the deck's Korean key terms in parentheses"
+    assert "import tensorflow as tf" in text, "a TensorFlow 2 part"
+    assert re.search(r"TF1.*TF2|TensorFlow 1.*TensorFlow 2", text), "a TF1 -> TF2 table"
+    assert "widgets.interactive_demo" in text, "an ipywidgets demo"
+    assert re.search(r"^#+ .*what to try next", text, re.I | re.M) and re.search(r"^#+ .*summary", text, re.I | re.M)
+    for cell in nb.cells:
+        assert "slideshow" in cell.metadata and "slide_type" in cell.metadata["slideshow"], \
+            f"cell {nbg(cell).get('grade_id')} has no slide_type"
+        assert "nbgrader" in cell.metadata, "every cell carries nbgrader metadata"
+
+
+@pytest.mark.parametrize("assignment,source", NOTEBOOKS, ids=IDS)
+def test_exercises_have_answer_and_graded_test_cells(assignment, source):
+    nb = nbformat.read(source, as_version=4)
+    release = nbformat.read(release_of(source), as_version=4)
+    answers = [c for c in nb.cells if nbg(c).get("solution")]
+    tests = [c for c in nb.cells if nbg(c).get("grade")]
+    assert answers and tests
+    released = {nbg(c)["grade_id"]: c for c in release.cells if nbg(c).get("solution")}
+    for cell in answers:
+        name = nbg(cell)["grade_id"]
+        assert re.search(rf"^def {re.escape(name)}\(", cell.source, re.M), f"answer cell {name} defines {name}()"
+        assert cell.metadata["slideshow"]["slide_type"] == "skip"
+        assert "raise NotImplementedError()" in released[name].source
+        mine = [t for t in tests if nbg(t)["grade_id"] == f"test_{name}" or nbg(t)["grade_id"].startswith(f"test_{name}_")]
+        assert mine, f"no test cell for {name}"
+        assert any("BEGIN HIDDEN TESTS" in t.source for t in mine), f"{name} has no hidden tests"
+    for cell in tests:
+        meta = nbg(cell)
+        assert meta["grade_id"].startswith("test_") and meta.get("locked") and meta.get("points", 0) > 0
+        assert cell.metadata["slideshow"]["slide_type"] == "skip"
+        assert "testing." in cell.source, f"{meta['grade_id']} should check through helpers.testing"

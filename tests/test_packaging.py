@@ -1,0 +1,84 @@
+"""The set-up files agree with each other: pyproject ranges, the lock file, environment.yml, Makefile."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import metadata
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from grading.course import REPO_ROOT
+
+PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+
+
+def lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in (REPO_ROOT / "requirements.lock").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        if match:
+            pins[canonicalize_name(match.group(1))] = match.group(2)
+    return pins
+
+
+def declared_requirements() -> list[Requirement]:
+    project = PYPROJECT["project"]
+    reqs = [Requirement(r) for r in project["dependencies"]]
+    reqs += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    return reqs
+
+
+@pytest.mark.parametrize("req", declared_requirements(), ids=lambda r: r.name)
+def test_every_dependency_is_upper_bounded_and_pinned_in_range(req):
+    assert any(spec.operator in ("<", "<=", "==", "~=") for spec in req.specifier), \
+        f"{req} has no upper bound in pyproject.toml"
+    pins = lock_pins()
+    name = canonicalize_name(req.name)
+    assert name in pins, f"{req.name} is not pinned in requirements.lock: run pip-compile (see README)"
+    assert req.specifier.contains(pins[name], prereleases=True), \
+        f"requirements.lock pins {req.name}=={pins[name]}, outside pyproject's {req.specifier}"
+
+
+def test_gpu_extra_installs_tensorflow_with_cuda():
+    (gpu,) = [Requirement(r) for r in PYPROJECT["project"]["optional-dependencies"]["gpu"]]
+    assert gpu.name == "tensorflow" and "and-cuda" in gpu.extras
+
+
+@pytest.mark.parametrize("package", ["tensorflow", "numpy", "nbgrader", "jupyterlab", "ipywidgets", "pytest"])
+def test_running_environment_matches_the_lock(package):
+    assert metadata.version(package) == lock_pins()[canonicalize_name(package)], \
+        f"{package} installed differs from requirements.lock: run `make venv`"
+
+
+def test_environment_yml_uses_conda_forge_python_and_the_lock():
+    env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    deps = env["dependencies"]
+    python = [d for d in deps if isinstance(d, str) and d.startswith("python=")]
+    assert python == ["python=3.11"]
+    assert SpecifierSet(PYPROJECT["project"]["requires-python"]).contains("3.11")
+    (pip_section,) = [d["pip"] for d in deps if isinstance(d, dict)]
+    assert "-r requirements.lock" in pip_section and "-e ." in pip_section
+
+
+def test_makefile_targets_create_the_venv_from_the_lock():
+    text = (REPO_ROOT / "Makefile").read_text()
+    assert re.search(r"^\$\(STAMP\): requirements\.lock", text, re.M)
+    assert "-r requirements.lock" in text
+    for target in ["demo", "test", "release", "check", "lab", "slides"]:
+        assert re.search(rf"^{target}: \$\(STAMP\)$", text, re.M), f"make {target} must depend on the venv stamp"
+
+
+def test_readme_opens_with_the_two_commands():
+    head = "\n".join((REPO_ROOT / "README.md").read_text().splitlines()[:25])
+    assert "make demo" in head and "make test" in head
+
+
+def test_ci_runs_make_test():
+    text = (REPO_ROOT / ".ci" / "run").read_text()
+    assert "make test" in text
