@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading.course import CELL_TIMEOUT_S, REPO_ROOT, list_assignments, set_kernel_environment, source_notebooks
+from grading.course import CELL_TIMEOUT_S, KERNEL_ARGS, REPO_ROOT, list_assignments, set_kernel_environment, source_notebooks
 from grading.submissions import fill_answers
 
 
@@ -41,7 +41,7 @@ def time_execution(path: Path) -> tuple[float, float]:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", extra_arguments=list(KERNEL_ARGS),
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     with client.setup_kernel():

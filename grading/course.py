@@ -31,6 +31,10 @@ KERNEL_ENV = {
     "COURSE_SEED": "0",
 }
 
+#: Arguments for every kernel started for grading: its own start-up chatter (e.g. the
+#: "running over TCP" notice) is not something an instructor can act on.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
 #: Native TensorFlow/absl log lines that can still reach stderr before Python code can
 #: silence them; such stderr outputs are dropped before grading.
 TF_STDERR_NOISE = (
@@ -89,6 +93,7 @@ def apply_course_config(c: Config, layout: CourseLayout) -> Config:
 
     c.Execute.timeout = CELL_TIMEOUT_S
     c.Execute.interrupt_on_timeout = True
+    c.Execute.extra_arguments = list(KERNEL_ARGS)
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = TF_STDERR_NOISE
     # Students sometimes delete test cells; nbgrader puts them back instead of losing points silently.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading.course import CELL_TIMEOUT_S, REPO_ROOT, list_assignments, set_kernel_environment, source_notebooks
+from grading.course import CELL_TIMEOUT_S, KERNEL_ARGS, REPO_ROOT, list_assignments, set_kernel_environment, source_notebooks
 
 
 def execute_copy(source: Path) -> nbformat.NotebookNode:
@@ -25,7 +25,7 @@ def execute_copy(source: Path) -> nbformat.NotebookNode:
         work = Path(tmp) / source.parent.name
         shutil.copytree(source.parent, work)
         nb = nbformat.read(work / source.name, as_version=4)
-        NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
+        NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False, extra_arguments=list(KERNEL_ARGS),
                        resources={"metadata": {"path": str(work)}}).execute()
     return nb
 

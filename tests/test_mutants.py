@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.course import CELL_TIMEOUT_S, REPO_ROOT, set_kernel_environment, source_notebooks
+from grading.course import CELL_TIMEOUT_S, KERNEL_ARGS, REPO_ROOT, set_kernel_environment, source_notebooks
 
 MUTANT_DIR = REPO_ROOT / "tests" / "mutants"
 MUTANT_FILES = sorted(p for p in MUTANT_DIR.glob("[0-9][0-9]_*.py"))
@@ -76,7 +76,7 @@ def test_every_mutant_loses_points(mutant_file: Path, tmp_path: Path):
     owners = tests_by_function(nb, list(module.MUTANTS))
 
     set_kernel_environment()
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True,
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, extra_arguments=list(KERNEL_ARGS),
                             resources={"metadata": {"path": str(work)}})
     survivors, killed = [], 0
     with client.setup_kernel():

@@ -64,3 +64,22 @@ def test_autograde_course_survives_broken_submissions(tiny_course, tiny_notebook
 
     feedback = tiny_course.path("feedback") / "carol" / TINY / "tiny.html"
     assert feedback.exists()
+
+
+def test_inprocess_alembic_head_matches_nbgrader_subprocess():
+    """The speed patch in grading.engine must give nbgrader the revision its own CLI would."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbgrader.api
+
+    from grading.engine import alembic_head
+
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    original = nbgrader.api.get_alembic_version.__module__ == "nbgrader.api"
+    code = "from nbgrader.api import get_alembic_version; print(get_alembic_version())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == alembic_head()
+    assert original or nbgrader.api.get_alembic_version is alembic_head
