@@ -1,0 +1,105 @@
+"""Numerical gradients by centred differences, to check hand-written backward passes.
+
+One implementation for the whole course (after CS231n's ``gradient_check.py``); notebooks
+and tests call these functions instead of re-typing them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["rel_error", "eval_numerical_gradient", "eval_numerical_gradient_array"]
+
+
+def rel_error(x: np.ndarray | float, y: np.ndarray | float) -> float:
+    """Largest elementwise relative error between ``x`` and ``y``.
+
+    Args:
+        x, y: arrays of the same (broadcastable) shape, or scalars.
+
+    Returns:
+        ``max(|x - y| / max(1e-8, |x| + |y|))`` as a python float; 0.0 for empty arrays.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    # The 1e-8 floor keeps the ratio finite where both values are (near) zero.
+    errors = np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))
+    if errors.size == 0:
+        return 0.0
+    return float(np.max(errors))
+
+
+def eval_numerical_gradient(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    h: float = 1e-5,
+    verbose: bool = False,
+) -> np.ndarray:
+    """Centred-difference gradient of a scalar function ``f`` at ``x``.
+
+    ``x`` is modified in place while probing (so ``f`` may close over it) and every
+    entry is restored before returning.
+
+    Args:
+        f: maps an array shaped like ``x`` to a scalar.
+        x: float array of any shape (D1, ..., Dk); must be writeable.
+        h: step of the finite difference.
+        verbose: print each index and partial derivative (for debugging only).
+
+    Returns:
+        grad: float64 array of the same shape as ``x``, ``grad[i] ~ df/dx[i]``.
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        ix = it.multi_index
+        old_value = x[ix]
+        x[ix] = old_value + h
+        f_plus = float(f(x))
+        x[ix] = old_value - h
+        f_minus = float(f(x))
+        x[ix] = old_value  # restore before the next probe
+        grad[ix] = (f_plus - f_minus) / (2 * h)
+        if verbose:
+            print(ix, grad[ix])
+        it.iternext()
+    return grad
+
+
+def eval_numerical_gradient_array(
+    f: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    df: np.ndarray,
+    h: float = 1e-5,
+) -> np.ndarray:
+    """Centred-difference gradient of ``sum(f(x) * df)`` for an array-valued ``f``.
+
+    This is what a layer's backward pass computes when the upstream gradient is ``df``.
+    ``x`` is modified in place while probing and restored before returning.
+
+    Args:
+        f: maps an array shaped like ``x`` to an array shaped like ``df``.
+        x: float array of any shape; must be writeable.
+        df: upstream gradient, same shape as ``f(x)``.
+        h: step of the finite difference.
+
+    Returns:
+        grad: float64 array of the same shape as ``x``.
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    df = np.asarray(df, dtype=np.float64)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        ix = it.multi_index
+        old_value = x[ix]
+        x[ix] = old_value + h
+        # Copy: f may return a view of its input or a buffer it reuses.
+        pos = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old_value - h
+        neg = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old_value
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        it.iternext()
+    return grad

@@ -1,0 +1,295 @@
+"""The course's figures: loss curves, regression fits, decision boundaries, image grids and
+cost surfaces.
+
+Every function returns the matplotlib Axes or Figure it drew on and never calls
+``plt.show()`` (Jupyter shows the figure; tests inspect it). matplotlib is imported inside
+the functions, so importing this module changes no global state.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:  # only for annotations: keeps the import free of matplotlib
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "COURSE_COLORS",
+    "plot_cost_surface",
+    "plot_decision_boundary",
+    "plot_image_grid",
+    "plot_loss_curve",
+    "plot_regression_fit",
+    "use_course_style",
+]
+
+# Okabe-Ito colour-blind-safe palette; red and green keep the deck's kNN class colours.
+COURSE_COLORS = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "red": "#D55E00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+# Class colours for two-class plots: label 0 = red, label 1 = green (the deck's kNN slides).
+CLASS_COLORS = [
+    COURSE_COLORS[name] for name in ("red", "green", "blue", "orange", "purple", "sky")
+]
+
+
+def use_course_style() -> None:
+    """Apply the course's matplotlib style (size, grid, colours) to ``rcParams``."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 4.2),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "font.size": 11,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": cycler(color=list(COURSE_COLORS.values())),
+            "legend.frameon": False,
+            "lines.linewidth": 2.0,
+            "lines.markersize": 4.0,
+            "image.cmap": "viridis",
+        }
+    )
+
+
+def _new_axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new_ax = plt.subplots()
+    return new_ax
+
+
+def plot_loss_curve(
+    losses: Sequence[float] | np.ndarray,
+    ax: Axes | None = None,
+    title: str = "Cost",
+    xlabel: str = "step",
+    ylabel: str = "cost",
+    log_y: bool = False,
+    label: str | None = None,
+) -> Axes:
+    """Line plot of a loss (cost) per step.
+
+    Args:
+        losses: (K,) cost per step; nan/inf (a diverged run) leave a gap.
+        ax: draw on this Axes (several curves on one plot); a new figure if None.
+        log_y: logarithmic cost axis (compare runs whose costs differ by orders of magnitude).
+        label: legend entry for this curve.
+
+    Returns:
+        The Axes drawn on.
+    """
+    ax = _new_axes(ax)
+    values = np.asarray(losses, dtype=np.float64).ravel()
+    # inf cannot be drawn (nor put on a log axis): show it as a gap like nan.
+    values = np.where(np.isfinite(values), values, np.nan)
+    ax.plot(np.arange(len(values)), values, label=label)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+def plot_regression_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    lines: Mapping[str, tuple[float, float]] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Scatter of the data plus one line ``y = w x + b`` per entry of ``lines``.
+
+    Args:
+        x: (N,) inputs.
+        y: (N,) targets.
+        lines: name -> (w, b), e.g. ``{"step 0": (w0, b0), "fitted": (w, b)}``.
+
+    Returns:
+        The Axes drawn on.
+    """
+    ax = _new_axes(ax)
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    ax.scatter(x, y, s=8, alpha=0.5, color=COURSE_COLORS["red"], label="data")
+    if len(x):
+        grid = np.linspace(x.min(), x.max(), 100)
+        for name, (w, b) in (lines or {}).items():
+            ax.plot(grid, w * grid + b, label=f"{name}: y = {w:.3f}x + {b:.3f}")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend()
+    return ax
+
+
+def plot_decision_boundary(
+    predict_fn: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    ax: Axes | None = None,
+    resolution: int = 200,
+) -> Axes:
+    """Colour the plane by the predicted class and scatter the labelled points on top.
+
+    Args:
+        predict_fn: maps (M, 2) points to (M,) predictions: integer class labels, or
+            probabilities of class 1 (then the 0.5 contour is drawn as the boundary).
+        X: (N, 2) points.
+        y: (N,) integer labels (0 = red, 1 = green, ...).
+        resolution: grid points per axis (resolution**2 predictions).
+
+    Returns:
+        The Axes drawn on.
+    """
+    from matplotlib.colors import ListedColormap
+
+    ax = _new_axes(ax)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).ravel()
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (N, 2), got {X.shape}")
+    margin = 0.1 * np.maximum(X.max(axis=0) - X.min(axis=0), 1e-3) + 0.5
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    grid_x, grid_y = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    predictions = np.asarray(predict_fn(points))
+    if predictions.size != len(points):
+        raise ValueError(
+            f"predict_fn must map ({len(points)}, 2) points to ({len(points)},) "
+            f"predictions, got shape {predictions.shape}"
+        )
+    Z = predictions.reshape(grid_x.shape).astype(np.float64)
+    is_labels = bool(np.all(np.isfinite(Z)) and np.all(Z == np.round(Z)))
+    classes = np.union1d(np.unique(y), np.unique(Z)) if is_labels else np.unique(y)
+    colors = [CLASS_COLORS[int(c) % len(CLASS_COLORS)] for c in classes]
+    if is_labels:
+        # One flat region per class: levels halfway between consecutive labels.
+        levels = np.concatenate(
+            [[classes[0] - 0.5], (classes[:-1] + classes[1:]) / 2, [classes[-1] + 0.5]]
+        )
+        ax.contourf(grid_x, grid_y, Z, levels=levels, cmap=ListedColormap(colors), alpha=0.25)
+    elif Z.max() > Z.min():  # a constant surface has no contours (matplotlib would warn)
+        ax.contourf(grid_x, grid_y, Z, levels=20, cmap="RdYlGn", alpha=0.3)
+        if Z.min() < 0.5 < Z.max():
+            ax.contour(grid_x, grid_y, Z, levels=[0.5], colors="k", linewidths=1.5)
+    point_colors = [colors[int(np.searchsorted(classes, label))] for label in y]
+    ax.scatter(X[:, 0], X[:, 1], c=point_colors, edgecolors="k", linewidths=0.5, s=30)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
+
+
+def plot_image_grid(
+    images: np.ndarray,
+    labels: Sequence[Any] | np.ndarray | None = None,
+    ncols: int = 8,
+    cmap: str = "gray",
+) -> Figure:
+    """Show images in a grid, optionally with a label above each.
+
+    Args:
+        images: (N, H, W), (N, H, W, 1) or (N, H, W, 3) (NHWC, as TensorFlow uses).
+        labels: N labels (ints or class names) shown as titles.
+        ncols: images per row.
+        cmap: colormap for single-channel images.
+
+    Returns:
+        The Figure (one Axes per image, axes hidden).
+    """
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"images must have shape (N, H, W[, C]) with N > 0, got {images.shape}")
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(labels)} labels")
+    ncols = max(1, min(ncols, len(images)))
+    nrows = math.ceil(len(images) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.5 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i >= len(images):
+            continue
+        ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None)
+        if labels is not None:
+            ax.set_title(str(labels[i]), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _grid_values(value_range: Sequence[float] | np.ndarray, num_points: int) -> np.ndarray:
+    values = np.asarray(value_range, dtype=np.float64).ravel()
+    if len(values) == 2:
+        return np.linspace(values[0], values[1], num_points)
+    return values
+
+
+def plot_cost_surface(
+    cost_fn: Callable[[float, float], float],
+    w_range: Sequence[float] | np.ndarray,
+    b_range: Sequence[float] | np.ndarray,
+    path: np.ndarray | None = None,
+    ax: Axes | None = None,
+    levels: int | Sequence[float] = 30,
+    num_points: int = 80,
+) -> Axes:
+    """Contour plot of ``cost_fn(w, b)`` with an optional gradient-descent path on top.
+
+    Args:
+        cost_fn: maps scalars (w, b) to the scalar cost; called once per grid point.
+        w_range, b_range: (min, max) (``num_points`` values each) or explicit 1-D grids.
+        path: (K, 2) successive (w, b) of gradient descent.
+        levels: number of contour levels or the levels themselves.
+
+    Returns:
+        The Axes drawn on (limits stay on the grid even if the path leaves it).
+    """
+    ax = _new_axes(ax)
+    w_values = _grid_values(w_range, num_points)
+    b_values = _grid_values(b_range, num_points)
+    W, B = np.meshgrid(w_values, b_values)
+    # A plain loop: cost_fn usually closes over (N,) data and does not broadcast over a grid.
+    C = np.array([[float(cost_fn(w, b)) for w in w_values] for b in b_values])
+    contours = ax.contour(W, B, C, levels=levels, cmap="viridis")
+    ax.clabel(contours, inline=True, fontsize=7, fmt="%.3g")
+    if path is not None:
+        path = np.asarray(path, dtype=np.float64)
+        if path.ndim != 2 or path.shape[1] != 2:
+            raise ValueError(f"path must have shape (K, 2), got {path.shape}")
+        ax.plot(path[:, 0], path[:, 1], "o-", color=COURSE_COLORS["red"], markersize=3,
+                label="GD path")
+        ax.plot(path[0, 0], path[0, 1], "s", color=COURSE_COLORS["black"], label="start")
+        ax.legend()
+    ax.set_xlim(w_values.min(), w_values.max())
+    ax.set_ylim(b_values.min(), b_values.max())
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    return ax
