@@ -40,7 +40,9 @@ def secret_lines(source_nb, regions: tuple[str, ...] = ("SOLUTION", "HIDDEN TEST
                 outside.add(text)
             elif region in regions:
                 inside.add(text)
-    return {s for s in inside - outside if len(s) >= MIN_SECRET_LENGTH and not s.startswith("#")}
+    visible = "\n".join(outside)
+    return {s for s in inside - outside
+            if len(s) >= MIN_SECRET_LENGTH and not s.startswith("#") and s not in visible}
 
 
 def html_to_text(markup: str) -> str:
@@ -49,12 +51,11 @@ def html_to_text(markup: str) -> str:
 
 
 def find_leaks(text: str, secrets: set[str]) -> list[str]:
-    """Markers and secret lines present in ``text`` (one message each)."""
+    """Markers and secret lines present in ``text`` as whole lines (one message each)."""
     found = [f"marker {m!r}" for m in MARKERS if m in text]
-    normalised = {" ".join(line.split()) for line in text.splitlines()}
-    joined = "\n".join(normalised)
+    lines = {" ".join(line.split()) for line in text.splitlines()}
     for secret in sorted(secrets):
-        if " ".join(secret.split()) in joined:
+        if " ".join(secret.split()) in lines:
             found.append(f"line {secret!r}")
     return found
 
