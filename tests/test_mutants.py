@@ -38,7 +38,7 @@ def cell_failed(cell) -> str | None:
     return None
 
 
-def tests_by_function(nb, functions: list[str]) -> dict[str, list[int]]:
+def owning_test_cells(nb, functions: list[str]) -> dict[str, list[int]]:
     """Indices of the test cells of each function (a cell goes to the longest matching name)."""
     owners: dict[str, list[int]] = {f: [] for f in functions}
     for index, cell in enumerate(nb.cells):
@@ -73,38 +73,43 @@ def test_every_mutant_loses_points(mutant_file: Path, tmp_path: Path):
     assert not missing, f"no mutants kept for {missing}: the standard asks for at least two per exercise"
     too_few = sorted(f for f, ms in module.MUTANTS.items() if len(ms) < 2)
     assert not too_few, f"fewer than two mutants for {too_few}"
-    owners = tests_by_function(nb, list(module.MUTANTS))
+    owners = owning_test_cells(nb, list(module.MUTANTS))
 
     set_kernel_environment()
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, extra_arguments=list(KERNEL_ARGS),
                             resources={"metadata": {"path": str(work)}})
     survivors, killed = [], 0
     with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
+        for index, cell in enumerate(list(nb.cells)):
             if cell.cell_type == "code":
                 client.execute_cell(cell, index)
         broken = [(c["metadata"]["nbgrader"]["grade_id"], cell_failed(c)) for c in nb.cells
                   if c.get("metadata", {}).get("nbgrader", {}).get("grade") and cell_failed(c)]
         assert not broken, f"the reference solution fails its own tests: {broken}"
 
+        # nbclient writes each executed cell back into nb.cells[index]: run probes in one scratch slot.
+        scratch = len(nb.cells)
+        nb.cells.append(nbformat.v4.new_code_cell(""))
+
+        def run(code: str):
+            cell = nbformat.v4.new_code_cell(code)
+            nb.cells[scratch] = cell
+            client.execute_cell(cell, scratch)
+            return cell
+
         for function, mutants in module.MUTANTS.items():
             test_indices = owners[function]
             assert test_indices, f"no test cell named test_{function}... exercises {function}"
             for name, code in mutants.items():
-                probe = nbformat.v4.new_code_cell(code)
-                client.execute_cell(probe, len(nb.cells))
+                probe = run(code)
                 assert not cell_failed(probe), f"mutant {function}/{name} does not even define: {cell_failed(probe)}"
-                failures = []
-                for index in test_indices:
-                    test_cell = nbformat.v4.new_code_cell(nb.cells[index].source)
-                    client.execute_cell(test_cell, index)
-                    if cell_failed(test_cell):
-                        failures.append(nb.cells[index]["metadata"]["nbgrader"]["grade_id"])
+                failures = [nb.cells[i]["metadata"]["nbgrader"]["grade_id"] for i in test_indices
+                            if cell_failed(run(nb.cells[i].source))]
                 if failures:
                     killed += 1
                 else:
                     survivors.append(f"{function}/{name}")
-                restore = nbformat.v4.new_code_cell(nb.cells[answers[function]].source)
-                client.execute_cell(restore, answers[function])
+                restored = run(nb.cells[answers[function]].source)
+                assert not cell_failed(restored), f"restoring {function} failed: {cell_failed(restored)}"
     assert not survivors, f"mutants that lose no points (the tests miss them): {survivors}"
     assert killed >= 2 * len(answers)
