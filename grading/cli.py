@@ -45,6 +45,9 @@ def cmd_autograde(args) -> int:
 
     report = autograde_course(args.assignments or None, feedback=not args.no_feedback,
                               progress=not args.no_progress)
+    if not report.rows:
+        print("no submissions found: put them in grading/submitted/<student_id>/<assignment>/<notebook>.ipynb")
+        return EXIT_OK
     print(report.table())
     print(f"grades exported to {report.csv_path}")
     return EXIT_OK

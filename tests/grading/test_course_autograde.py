@@ -83,3 +83,50 @@ def test_inprocess_alembic_head_matches_nbgrader_subprocess():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == alembic_head()
     assert original or nbgrader.api.get_alembic_version is alembic_head
+
+
+def _variant(tiny_notebooks, tmp_path, name, edit) -> "Path":
+    nb = nbformat.read(tiny_notebooks["reference"], as_version=4)
+    edit(nb)
+    path = tmp_path / name / "tiny.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_deleted_test_cell_is_put_back_and_graded(tiny_notebooks, tmp_path):
+    from grading.grade_one import grade_notebook
+    from tests.conftest import FIXTURE_SOURCE
+
+    def delete_hidden_test(nb):
+        nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_square_hidden"]
+
+    path = _variant(tiny_notebooks, tmp_path, "deleted", delete_hidden_test)
+    grade = grade_notebook(TINY, path, source_dir=FIXTURE_SOURCE).grade
+    assert grade.status == "graded"
+    assert [t.grade_id for t in grade.tests] == ["test_add", "test_square_visible", "test_square_hidden"]
+    assert grade.score == grade.max_score == 4.0
+
+
+def test_tensorflow_log_lines_on_stderr_cost_nothing_but_other_stderr_does(tiny_notebooks, tmp_path):
+    """nbgrader scores any stderr as 0; native TensorFlow log lines are dropped before scoring."""
+    from grading.grade_one import grade_notebook
+    from tests.conftest import FIXTURE_SOURCE
+
+    tf_line = "2026-11-28 03:50:00.123456: I tensorflow/core/platform/cpu_feature_guard.cc:210] AVX2 FMA"
+
+    def noisy(message):
+        def edit(nb):
+            for cell in nb.cells:
+                if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":
+                    cell.source = cell.source.replace(
+                        "return a + b", f"import sys\n    print({message!r}, file=sys.stderr)\n    return a + b")
+        return edit
+
+    tf_noise = grade_notebook(TINY, _variant(tiny_notebooks, tmp_path, "tf", noisy(tf_line)),
+                              source_dir=FIXTURE_SOURCE).grade
+    assert tf_noise.score == 4.0, [(t.grade_id, t.message) for t in tf_noise.tests]
+    own_noise = grade_notebook(TINY, _variant(tiny_notebooks, tmp_path, "own", noisy("debug: a is 1")),
+                               source_dir=FIXTURE_SOURCE).grade
+    by_id = {t.grade_id: t for t in own_noise.tests}
+    assert by_id["test_add"].score == 0 and by_id["test_add"].message.startswith("wrote to stderr: debug: a is 1")
