@@ -142,6 +142,18 @@ def log_slider(
     )
 
 
+def _bounded_slider(widget_class: str, description: str, value, min, max, **options):  # noqa: A002
+    """An ipywidgets slider that refuses a start value outside its range, updating on release."""
+    import ipywidgets as widgets
+
+    if not min <= value <= max:
+        raise ValueError(f"value {value} is outside [{min}, {max}]")
+    return getattr(widgets, widget_class)(
+        value=value, min=min, max=max, description=description,
+        continuous_update=False, style=_SLIDER_STYLE, **options,
+    )
+
+
 def int_slider(
     description: str,
     value: int,
@@ -150,19 +162,7 @@ def int_slider(
     step: int = 1,
 ) -> ipywidgets.IntSlider:
     """An integer slider (k of kNN, batch size, number of steps)."""
-    import ipywidgets as widgets
-
-    if not min <= value <= max:
-        raise ValueError(f"value {value} is outside [{min}, {max}]")
-    return widgets.IntSlider(
-        value=value,
-        min=min,
-        max=max,
-        step=step,
-        description=description,
-        continuous_update=False,
-        style=_SLIDER_STYLE,
-    )
+    return _bounded_slider("IntSlider", description, value, min, max, step=step)
 
 
 def float_slider(
@@ -174,20 +174,7 @@ def float_slider(
     readout_format: str = ".2f",
 ) -> ipywidgets.FloatSlider:
     """A linear float slider (dropout rate, noise level, a weight)."""
-    import ipywidgets as widgets
-
-    if not min <= value <= max:
-        raise ValueError(f"value {value} is outside [{min}, {max}]")
-    return widgets.FloatSlider(
-        value=value,
-        min=min,
-        max=max,
-        step=step,
-        description=description,
-        readout_format=readout_format,
-        continuous_update=False,
-        style=_SLIDER_STYLE,
-    )
+    return _bounded_slider("FloatSlider", description, value, min, max, step=step, readout_format=readout_format)
 
 
 class RunHistories(dict):
