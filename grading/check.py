@@ -62,7 +62,7 @@ def check_course(assignments: list[str] | None = None, layout: CourseLayout | No
                 if not release.exists():
                     continue
                 reference = Path(tmp) / assignment / "reference" / source.name
-                reference.parent.mkdir(parents=True)
+                reference.parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(fill_answers(nbformat.read(release, as_version=4),
                                             nbformat.read(source, as_version=4)), reference)
                 kwargs = {"source_dir": layout.path("source")}

@@ -12,7 +12,7 @@ import time
 import warnings
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _quiet() -> None:
@@ -141,7 +141,3 @@ def main(argv: list[str] | None = None) -> int:
     except (UnknownAssignmentError, NbgraderStepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-
-
-if __name__ == "__main__":
-    sys.exit(main())

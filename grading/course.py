@@ -28,7 +28,6 @@ KERNEL_ENV = {
     "TF_FORCE_GPU_ALLOW_GROWTH": "true",
     "PYTHONHASHSEED": "0",
     "PYTHONWARNINGS": "ignore",
-    "COURSE_SEED": "0",
 }
 
 #: Arguments for every kernel started for grading: its own start-up chatter (e.g. the
@@ -74,9 +73,9 @@ class CourseLayout:
 def apply_course_config(c: Config, layout: CourseLayout) -> Config:
     """Fill an nbgrader traitlets ``Config`` with this course's settings."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import GetGrades
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
-    from grading.preprocessors import ClearHiddenTestOutputs, StripHiddenTests
+    from grading.preprocessors import ClearHiddenTestOutputs
 
     c.CourseDirectory.root = str(layout.root)
     c.CourseDirectory.course_id = COURSE_ID
@@ -101,7 +100,7 @@ def apply_course_config(c: Config, layout: CourseLayout) -> Config:
 
     # nbgrader issue #917: feedback would show the hidden tests' source and tracebacks.
     c.GenerateFeedback.preprocessors = [
-        GetGrades, ClearHiddenTestOutputs, StripHiddenTests, CSSHTMLHeaderPreprocessor,
+        GetGrades, ClearHiddenTestOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
     ]
     c.Exchange.assignment_dir = str(layout.root)
     return c

@@ -24,16 +24,16 @@ def write_sample_submissions(assignments: list[str], layout: CourseLayout) -> li
     """Put the demo students' notebooks into the submitted folder (replacing earlier ones)."""
     written = []
     for assignment in assignments:
+        for student in DEMO_STUDENTS:
+            folder = layout.path("submitted") / student / assignment
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
         for source in source_notebooks(assignment, layout.path("source")):
-            release_nb = layout.path("release") / assignment / source.name
-            samples = sample_submissions(source, release_nb)
+            samples = sample_submissions(source, layout.path("release") / assignment / source.name)
             for student, kind in DEMO_STUDENTS.items():
-                folder = layout.path("submitted") / student / assignment
-                if folder.exists() and not (folder / source.name).exists():
-                    shutil.rmtree(folder)
-                folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(samples[kind], folder / source.name)
-                written.append(folder / source.name)
+                path = layout.path("submitted") / student / assignment / source.name
+                nbformat.write(samples[kind], path)
+                written.append(path)
     return written
 
 

@@ -67,7 +67,10 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
     except (ValueError, LookupError) as exc:
         return GradeRun(_error(assignment, notebook.stem, str(exc), 0.0))
     name = source_nb.stem
-    total = max_points(nbformat.read(source_nb, as_version=4))
+    try:
+        total = max_points(nbformat.read(source_nb, as_version=4))
+    except Exception as exc:  # a broken source notebook is the instructor's error, still reported as JSON
+        return GradeRun(_error(assignment, name, f"source notebook {source_nb} is unreadable: {exc}", 0.0))
 
     scratch = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="grade-"))
     try:
@@ -81,22 +84,24 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(notebook, target)
 
-        course = Course(layout)
         try:
+            course = Course(layout)
             course.generate_assignment(assignment)
             course.autograde(assignment, STUDENT)
+            autograded = course.autograded_notebook(assignment, STUDENT, name)
+            grade = read_notebook_grade(layout.db_url, course.coursedir.course_id, assignment,
+                                        STUDENT, name, autograded)
+            run = GradeRun(grade)
+            if keep_dir:
+                run.autograded = autograded
+                if feedback:
+                    course.generate_feedback(assignment, STUDENT)
+                    run.feedback = course.feedback_html(assignment, STUDENT, name)
+            return run
         except NbgraderStepError as exc:
             return GradeRun(_error(assignment, name, exc.reason, total))
-        autograded = course.autograded_notebook(assignment, STUDENT, name)
-        grade = read_notebook_grade(layout.db_url, course.coursedir.course_id, assignment,
-                                    STUDENT, name, autograded)
-        run = GradeRun(grade)
-        if keep_dir:
-            run.autograded = autograded
-            if feedback:
-                course.generate_feedback(assignment, STUDENT)
-                run.feedback = course.feedback_html(assignment, STUDENT, name)
-        return run
+        except Exception as exc:  # whatever goes wrong, the caller gets a result, not a traceback
+            return GradeRun(_error(assignment, name, f"{type(exc).__name__}: {exc}", total))
     finally:
         if not keep_dir:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,12 +31,12 @@ def release_drift(assignment: str, layout: CourseLayout | None = None) -> list[s
     Returns one line per differing, missing or extra file (empty when in sync).
     """
     layout = layout or CourseLayout(root=REPO_ROOT)
+    source_notebooks(assignment, layout.path("source"))  # a clear error for an unknown name
     with tempfile.TemporaryDirectory(prefix="release-") as tmp:
         scratch = CourseLayout.scratch(Path(tmp))
         src = layout.path("source") / assignment
         dst = scratch.path("source") / assignment
         dst.parent.mkdir(parents=True)
-        import shutil
         shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         Course(scratch).generate_assignment(assignment)
         return _compare_trees(scratch.path("release") / assignment, layout.path("release") / assignment)

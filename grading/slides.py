@@ -54,7 +54,8 @@ def render_deck(nb: nbformat.NotebookNode, out_path: Path) -> Path:
 
 
 def build_slides(assignments: list[str] | None = None, out_dir: Path | None = None,
-                 executed: dict[str, nbformat.NotebookNode] | None = None) -> list[Path]:
+                 executed: dict[str, nbformat.NotebookNode] | None = None,
+                 source_dir: Path | None = None) -> list[Path]:
     """Render ``build/slides/<assignment>/<notebook>.slides.html`` for each notebook.
 
     ``executed`` maps a source notebook path (as a string) to an already executed copy, so a
@@ -62,8 +63,8 @@ def build_slides(assignments: list[str] | None = None, out_dir: Path | None = No
     """
     out_dir = out_dir or REPO_ROOT / "build" / "slides"
     written = []
-    for assignment in assignments or list_assignments():
-        for source in source_notebooks(assignment):
+    for assignment in assignments or list_assignments(source_dir):
+        for source in source_notebooks(assignment, source_dir):
             nb = (executed or {}).get(str(source)) or execute_copy(source)
             written.append(render_deck(nb, out_dir / assignment / f"{source.stem}.slides.html"))
     return written

@@ -327,8 +327,19 @@ def dataset_search_dirs(
     )
     if name == "fashion-mnist":
         places.append((DEBIAN_FASHION_MNIST_DIR, "Debian package dataset-fashion-mnist"))
-    places.append((_keras_datasets_dir() / name, "Keras download cache"))
+        # Keras keeps Fashion-MNIST as the four IDX .gz files; MNIST as mnist.npz (below).
+        places.append((_keras_datasets_dir() / name, "Keras download cache"))
     return places
+
+
+def _load_keras_mnist_npz(split: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """MNIST from Keras's cache file ``mnist.npz`` (x_train, y_train, x_test, y_test), if present."""
+    path = _keras_datasets_dir() / "mnist.npz"
+    if not path.is_file():
+        return None
+    key = "train" if split == "train" else "test"
+    with np.load(path) as archive:
+        return archive[f"x_{key}"].astype(np.uint8), archive[f"y_{key}"].astype(np.uint8)
 
 
 def _find_file(folder: Path, stem: str) -> Path | None:
@@ -382,9 +393,9 @@ def load_idx_dataset(
 
     Searches, in order: ``data_dir``, ``<repo>/data/<name>``, ``$COURSE_DATA_DIR/<name>``,
     ``/usr/share/datasets/fashion-mnist`` (Debian package dataset-fashion-mnist; only for
-    fashion-mnist) and the Keras cache ``~/.keras/datasets/<name>`` (``$KERAS_HOME`` if
-    set). The first folder holding both the images and labels files of the split wins;
-    files may be gzipped or not.
+    fashion-mnist) and the Keras cache (``$KERAS_HOME`` or ``~/.keras``): ``datasets/fashion-mnist/``
+    (IDX files) or ``datasets/mnist.npz``. The first place holding both the images and labels
+    of the split wins; IDX files may be gzipped or not.
 
     Args:
         name: "mnist" or "fashion-mnist".
@@ -430,6 +441,15 @@ def load_idx_dataset(
             missing = images_stem if images_path is None else labels_stem
             status = f"{missing}[.gz] is missing"
         report.append(f"  - {folder} ({label}): {status}")
+
+    if name == "mnist":
+        cached = _load_keras_mnist_npz(split)
+        keras_npz = _keras_datasets_dir() / "mnist.npz"
+        if cached is not None:
+            images, labels = cached
+            _check_idx_arrays(images, labels, keras_npz, keras_npz, title, split, counts[split])
+            return images, labels
+        report.append(f"  - {keras_npz} (Keras download cache): file does not exist")
 
     target = REPO_DATA_DIR / name
     debian_tip = (

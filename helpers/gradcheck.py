@@ -56,11 +56,13 @@ def eval_numerical_gradient(
     while not it.finished:
         ix = it.multi_index
         old_value = x[ix]
-        x[ix] = old_value + h
-        f_plus = float(f(x))
-        x[ix] = old_value - h
-        f_minus = float(f(x))
-        x[ix] = old_value  # restore before the next probe
+        try:
+            x[ix] = old_value + h
+            f_plus = float(f(x))
+            x[ix] = old_value - h
+            f_minus = float(f(x))
+        finally:
+            x[ix] = old_value  # restored even when f raises: x may be the caller's data
         grad[ix] = (f_plus - f_minus) / (2 * h)
         if verbose:
             print(ix, grad[ix])
@@ -94,12 +96,14 @@ def eval_numerical_gradient_array(
     while not it.finished:
         ix = it.multi_index
         old_value = x[ix]
-        x[ix] = old_value + h
-        # Copy: f may return a view of its input or a buffer it reuses.
-        pos = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old_value - h
-        neg = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old_value
+        try:
+            x[ix] = old_value + h
+            # Copy: f may return a view of its input or a buffer it reuses.
+            pos = np.array(f(x), dtype=np.float64, copy=True)
+            x[ix] = old_value - h
+            neg = np.array(f(x), dtype=np.float64, copy=True)
+        finally:
+            x[ix] = old_value
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
         it.iternext()
     return grad

@@ -224,7 +224,7 @@ def learning_rate_runs(
                 _, _, history = gd_fn(X, y, lr, num_steps)
                 history = np.array(history, dtype=np.float64).ravel()
             except (FloatingPointError, OverflowError):
-                history = np.full(num_steps, np.nan)
+                history = np.full(num_steps + 1, np.nan)  # same length as a finished run
         runs[lr] = history
         runs.diverged[lr] = is_diverged(history)
     return runs

@@ -53,14 +53,17 @@ def tiny_notebooks(tiny_course) -> dict[str, Path]:
 
 
 REAL_ASSIGNMENTS = list_assignments()
+#: (assignment, notebook stem) of every real source notebook; test ids read "assignment/stem".
+REAL_NOTEBOOKS = [(a, p.stem) for a in REAL_ASSIGNMENTS for p in source_notebooks(a)]
+REAL_NOTEBOOK_IDS = [f"{a}/{stem}" for a, stem in REAL_NOTEBOOKS]
 
 
 @pytest.fixture(scope="session")
 def graded_reference(tmp_path_factory):
-    """For every real assignment: the reference and blank submissions graded once, kept on disk.
+    """For every real notebook: the reference and blank submissions graded once, kept on disk.
 
-    Returns ``{assignment: {"reference": GradeRun, "blank": GradeRun, "source": Path}}``;
-    the reference run keeps its autograded notebook and feedback HTML.
+    Returns ``{(assignment, stem): {"reference": GradeRun, "blank": GradeRun, "source": Path}}``;
+    both runs keep their autograded notebook and feedback HTML.
     """
     from grading.parallel import grade_many
     from grading.submissions import fill_answers
@@ -70,14 +73,15 @@ def graded_reference(tmp_path_factory):
     for assignment in REAL_ASSIGNMENTS:
         for source in source_notebooks(assignment):
             release = REPO_ROOT / "notebooks" / assignment / source.name
-            reference = base / "submissions" / assignment / source.name
+            reference = base / "submissions" / assignment / source.stem / source.name
             reference.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(fill_answers(nbformat.read(release, as_version=4),
                                         nbformat.read(source, as_version=4)), reference)
-            jobs.append((assignment, reference, {"keep_dir": base / assignment / "reference", "feedback": True}))
-            jobs.append((assignment, release, {"keep_dir": base / assignment / "blank", "feedback": True}))
+            scratch = base / assignment / source.stem
+            jobs.append((assignment, reference, {"keep_dir": scratch / "reference", "feedback": True}))
+            jobs.append((assignment, release, {"keep_dir": scratch / "blank", "feedback": True}))
             keys += [(assignment, source, "reference"), (assignment, source, "blank")]
     results: dict = {}
     for (assignment, source, kind), run in zip(keys, grade_many(jobs)):
-        results.setdefault(assignment, {"source": source})[kind] = run
+        results.setdefault((assignment, source.stem), {"source": source})[kind] = run
     return results

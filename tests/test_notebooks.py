@@ -13,64 +13,67 @@ import pytest
 
 from grading.leaks import find_leaks, html_to_text, notebook_text, secret_lines
 from grading.release import release_drift
-from tests.conftest import REAL_ASSIGNMENTS
+from tests.conftest import REAL_NOTEBOOK_IDS, REAL_NOTEBOOKS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
 
 
-def _source(graded, assignment):
-    return nbformat.read(graded[assignment]["source"], as_version=4)
+def _source(graded, key):
+    return nbformat.read(graded[key]["source"], as_version=4)
 
 
-@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
-def test_reference_answers_get_full_marks(assignment, graded_reference):
-    grade = graded_reference[assignment]["reference"].grade
+notebooks = pytest.mark.parametrize("key", REAL_NOTEBOOKS, ids=REAL_NOTEBOOK_IDS)
+
+
+@notebooks
+def test_reference_answers_get_full_marks(key, graded_reference):
+    grade = graded_reference[key]["reference"].grade
     assert grade.status == "graded", grade.error
     failed = [(t.grade_id, t.message) for t in grade.tests if not t.passed]
     assert not failed, f"reference answers lose points: {failed}"
     assert grade.score == grade.max_score > 0
 
 
-@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
-def test_blank_release_scores_zero_with_clear_messages(assignment, graded_reference):
-    grade = graded_reference[assignment]["blank"].grade
+@notebooks
+def test_blank_release_scores_zero_with_clear_messages(key, graded_reference):
+    grade = graded_reference[key]["blank"].grade
     assert grade.status == "graded", f"the blank release crashed the grader: {grade.error}"
     assert grade.score == 0, [t.grade_id for t in grade.tests if t.score > 0]
     vague = [t.grade_id for t in grade.tests if "not implemented" not in t.message.lower()]
     assert not vague, f"blank answers should fail with a 'not implemented yet' message: {vague}"
 
 
-@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
-def test_release_is_what_nbgrader_generates(assignment):
-    assert release_drift(assignment) == []
+@notebooks
+def test_release_is_what_nbgrader_generates(key):
+    assert release_drift(key[0]) == []
 
 
-@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
-def test_release_leaks_no_solution_or_hidden_test(assignment, graded_reference, repo_root):
-    source = _source(graded_reference, assignment)
-    release = repo_root / "notebooks" / assignment / graded_reference[assignment]["source"].name
+@notebooks
+def test_release_leaks_no_solution_or_hidden_test(key, graded_reference, repo_root):
+    source = _source(graded_reference, key)
+    release = repo_root / "notebooks" / key[0] / graded_reference[key]["source"].name
     assert find_leaks(notebook_text(release), secret_lines(source)) == []
 
 
-@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
+@notebooks
 @pytest.mark.parametrize("kind", ["reference", "blank"])
-def test_feedback_leaks_no_hidden_test(assignment, kind, graded_reference):
-    run = graded_reference[assignment][kind]
-    hidden = secret_lines(_source(graded_reference, assignment), regions=("HIDDEN TESTS",))
+def test_feedback_leaks_no_hidden_test(key, kind, graded_reference):
+    run = graded_reference[key][kind]
+    hidden = secret_lines(_source(graded_reference, key), regions=("HIDDEN TESTS",))
     assert hidden, "each notebook has hidden tests"
     text = html_to_text(run.feedback.read_text())
     assert find_leaks(text, hidden) == []
     if kind == "blank":
-        assert find_leaks(text, secret_lines(_source(graded_reference, assignment), regions=("SOLUTION",))) == []
+        assert find_leaks(text, secret_lines(_source(graded_reference, key), regions=("SOLUTION",))) == []
 
 
-@pytest.mark.parametrize("assignment", REAL_ASSIGNMENTS)
-def test_slides_from_the_executed_reference(assignment, graded_reference, tmp_path):
+@notebooks
+def test_slides_from_the_executed_reference(key, graded_reference, tmp_path):
     from grading.slides import render_deck
 
-    executed = nbformat.read(graded_reference[assignment]["reference"].autograded, as_version=4)
-    deck = render_deck(executed, tmp_path / f"{assignment}.slides.html").read_text()
-    assert find_leaks(html_to_text(deck), secret_lines(_source(graded_reference, assignment))) == []
+    executed = nbformat.read(graded_reference[key]["reference"].autograded, as_version=4)
+    deck = render_deck(executed, tmp_path / f"{key[1]}.slides.html").read_text()
+    assert find_leaks(html_to_text(deck), secret_lines(_source(graded_reference, key))) == []
     sections = len(re.findall(r"<section", deck))
     assert sections >= 8, f"only {sections} slides"
     assert "data:image/png;base64" in deck, "the deck shows no figure"

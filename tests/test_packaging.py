@@ -82,3 +82,21 @@ def test_readme_opens_with_the_two_commands():
 def test_ci_runs_make_test():
     text = (REPO_ROOT / ".ci" / "run").read_text()
     assert "make test" in text
+
+
+def test_wheel_ships_every_module_of_both_packages(tmp_path):
+    """A non-editable install must work too: every .py under helpers/ and grading/ is in the wheel."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    src = tmp_path / "src"
+    shutil.copytree(REPO_ROOT, src, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "grading/submitted", "__pycache__", "*.egg-info", "notebooks", "solutions", "tests"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    str(src), "-w", str(tmp_path / "dist")], check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    expected = {str(p.relative_to(REPO_ROOT)) for pkg in ("helpers", "grading") for p in (REPO_ROOT / pkg).rglob("*.py")}
+    assert expected - shipped == set()

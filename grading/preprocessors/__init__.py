@@ -1,5 +1,5 @@
 """nbgrader preprocessors of this course (the layout follows ``nbgrader/preprocessors/``)."""
 
-from grading.preprocessors.hidden_tests import ClearHiddenTestOutputs, StripHiddenTests
+from grading.preprocessors.hidden_tests import ClearHiddenTestOutputs
 
-__all__ = ["ClearHiddenTestOutputs", "StripHiddenTests"]
+__all__ = ["ClearHiddenTestOutputs"]

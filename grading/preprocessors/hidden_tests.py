@@ -4,14 +4,14 @@ nbgrader's autograder restores the full test cells, hidden tests included, befor
 a submission, so the autograded notebook (and the feedback rendered from it) shows the
 hidden code and the traceback lines that quote it. Feedback runs these preprocessors:
 ``ClearHiddenTestOutputs`` first, while the hidden markers are still there to be seen,
-then ``StripHiddenTests`` to remove the hidden source itself.
+then nbgrader's own ``ClearHiddenTests`` to remove the hidden source itself.
 """
 
 from __future__ import annotations
 
 import re
 
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader import utils
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
@@ -22,10 +22,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 def strip_ansi(text: str) -> str:
     """Remove terminal colour codes from a traceback line."""
     return _ANSI.sub("", text)
-
-
-class StripHiddenTests(ClearHiddenTests):
-    """nbgrader's own ``ClearHiddenTests``, named for its role in feedback."""
 
 
 class ClearHiddenTestOutputs(NbGraderPreprocessor):

@@ -38,7 +38,7 @@ def test_release_drift_is_detected(tiny_course, tiny_notebooks, tmp_path):
 
 def test_autograde_course_survives_broken_submissions(tiny_course, tiny_notebooks):
     submitted = tiny_course.path("submitted")
-    for student, kind in {"alice": "reference", "bob": "blank", "carol": "partial"}.items():
+    for student, kind in {"alice": "reference", "bob": "blank", "carol": "partial", "gina": "reference"}.items():
         (submitted / student / TINY).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(tiny_notebooks[kind], submitted / student / TINY / "tiny.ipynb")
     (submitted / "dave" / TINY).mkdir(parents=True, exist_ok=True)
@@ -46,13 +46,19 @@ def test_autograde_course_survives_broken_submissions(tiny_course, tiny_notebook
     (submitted / "erin" / TINY).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(tiny_notebooks["reference"], submitted / "erin" / TINY / "renamed.ipynb")
 
+    first = autograde_course([TINY], tiny_course, progress=False)
+    assert first.rows["gina"][TINY].score == 4.0
+    # gina resubmits a broken file: her old grade must not survive in the gradebook or the CSV.
+    (submitted / "gina" / TINY / "tiny.ipynb").write_text('{"cells": ')
+
     report = autograde_course([TINY], tiny_course, progress=False)
     rows = report.rows
     assert (rows["alice"][TINY].score, rows["alice"][TINY].max_score) == (4.0, 4.0)
     assert rows["bob"][TINY].score == 0.0
     assert 0.0 < rows["carol"][TINY].score < 4.0
-    assert rows["dave"][TINY].error, "a malformed notebook must be reported"
-    assert (rows["erin"][TINY].error or rows["erin"][TINY].score == 0.0), "a renamed notebook earns nothing"
+    assert "not a readable notebook" in rows["dave"][TINY].error
+    assert rows["erin"][TINY].error == "expected tiny.ipynb but found renamed.ipynb: rename the file and grade again"
+    assert "not a readable notebook" in rows["gina"][TINY].error
 
     table = report.table()
     assert "alice" in table and "4/4" in table and "ERROR dave/00_tiny" in table
@@ -61,9 +67,19 @@ def test_autograde_course_survives_broken_submissions(tiny_course, tiny_notebook
         grades = {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(fh)}
     assert grades[("alice", TINY)] == 4.0
     assert grades[("bob", TINY)] == 0.0
+    for broken in ("dave", "erin", "gina"):
+        assert grades.get((broken, TINY), 0.0) == 0.0, f"{broken} must not keep a grade in the CSV"
+    assert not (tiny_course.path("feedback") / "gina" / TINY).exists(), "stale feedback must go"
+    assert (tiny_course.path("feedback") / "carol" / TINY / "tiny.html").exists()
 
-    feedback = tiny_course.path("feedback") / "carol" / TINY / "tiny.html"
-    assert feedback.exists()
+
+def test_autograde_unknown_assignment_is_a_clear_error(tiny_course):
+    import pytest
+
+    from grading.course import UnknownAssignmentError
+
+    with pytest.raises(UnknownAssignmentError, match="unknown assignment '99_nope'"):
+        autograde_course(["99_nope"], tiny_course, progress=False)
 
 
 def test_inprocess_alembic_head_matches_nbgrader_subprocess():

@@ -328,13 +328,30 @@ def test_keras_home_is_respected(
     isolated_places: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    expected = write_split(tmp_path / "keras_home" / "datasets" / "mnist", "test", 3)
-    _, labels = data.load_idx_dataset("mnist", "test", expected_counts=SMALL)
+    expected = write_split(tmp_path / "keras_home" / "datasets" / "fashion-mnist", "test", 3)
+    _, labels = data.load_idx_dataset("fashion-mnist", "test", expected_counts=SMALL)
     np.testing.assert_array_equal(labels, expected)
 
 
+def test_keras_mnist_npz_cache_is_read(isolated_places: dict[str, Path]) -> None:
+    """Keras caches MNIST as one mnist.npz, not as IDX files."""
+    cache = isolated_places["home"] / ".keras" / "datasets"
+    with pytest.raises(data.DatasetNotFoundError, match=r"mnist\.npz \(Keras download cache\): file does not exist"):
+        data.load_idx_dataset("mnist", "test", expected_counts=SMALL)
+    cache.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    arrays = {f"x_{k}": rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8) for k, n in SMALL.items()}
+    arrays.update({f"y_{k}": (np.arange(n) % 10).astype(np.uint8) for k, n in SMALL.items()})
+    np.savez(cache / "mnist.npz", **arrays)
+    images, labels = data.load_idx_dataset("mnist", "test", expected_counts=SMALL)
+    np.testing.assert_array_equal(images, arrays["x_test"])
+    np.testing.assert_array_equal(labels, arrays["y_test"])
+    with pytest.raises(data.IDXFormatError):
+        data.load_idx_dataset("mnist", "train", expected_counts={"train": 99, "test": SMALL["test"]})
+
+
 def test_half_present_folder_is_reported_and_skipped(
-    isolated_places: dict[str, Path], tmp_path: Path
+    isolated_places: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = isolated_places["repo"] / "mnist"
     write_split(folder, "train", 5)
@@ -343,7 +360,8 @@ def test_half_present_folder_is_reported_and_skipped(
     with pytest.raises(data.DatasetNotFoundError, match=missing):
         data.load_idx_dataset("mnist", "train", expected_counts=SMALL)
     # A complete copy further down the list is still found.
-    write_split(isolated_places["home"] / ".keras" / "datasets" / "mnist", "train", 5)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "course"))
+    write_split(tmp_path / "course" / "mnist", "train", 5)
     images, _ = data.load_idx_dataset("mnist", "train", expected_counts=SMALL)
     assert images.shape == (5, 28, 28)
 

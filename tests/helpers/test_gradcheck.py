@@ -90,3 +90,23 @@ def test_numerical_gradient_array_when_f_returns_a_view() -> None:
     df = np.array([1.0, -2.0, 3.0, 0.5])
     grad = gradcheck.eval_numerical_gradient_array(lambda z: z, x, df)
     assert gradcheck.rel_error(grad, df) < 1e-8
+
+
+@pytest.mark.parametrize("array_valued", [False, True])
+def test_x_is_restored_even_when_f_raises(array_valued):
+    """Student closures probe the caller's array; a crash mid-probe must not leave it perturbed."""
+    x = np.array([1.0, 2.0, 3.0])
+    calls = {"n": 0}
+
+    def f(z):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ValueError("student bug")
+        return z * 2 if array_valued else float(np.sum(z))
+
+    with pytest.raises(ValueError, match="student bug"):
+        if array_valued:
+            gradcheck.eval_numerical_gradient_array(f, x, np.ones(3))
+        else:
+            gradcheck.eval_numerical_gradient(f, x)
+    assert np.array_equal(x, [1.0, 2.0, 3.0])

@@ -159,7 +159,7 @@ def test_learning_rate_runs_growing_cost_and_errors() -> None:
     assert runs.diverged == {1.0: True}
     runs = widgets.learning_rate_runs(overflowing, None, None, [0.1], num_steps=4)
     assert runs.diverged == {0.1: True}
-    assert runs[0.1].shape == (4,) and np.all(np.isnan(runs[0.1]))
+    assert runs[0.1].shape == (5,) and np.all(np.isnan(runs[0.1])), "num_steps + 1 entries, like a finished run"
 
 
 def test_is_diverged() -> None:
