@@ -28,6 +28,21 @@ class NbgraderStepError(RuntimeError):
 _EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):\s*(.*)$")
 
 
+#: Plain-words explanations of the failures a person meets most, keyed by exception name.
+_EXPLANATIONS = {
+    "DeadKernelError": "the kernel died while running the notebook (a crash, os._exit/sys.exit "
+                       "at top level, or running out of memory)",
+}
+
+
+def explain(cause: str) -> str:
+    """Prefix a known exception line with what it means for the person reading the report."""
+    for name, meaning in _EXPLANATIONS.items():
+        if name in cause:
+            return f"{meaning} [{cause}]"
+    return cause
+
+
 def failure_reason(result: dict) -> str:
     """The most useful single line of a failed nbgrader result.
 
@@ -37,7 +52,7 @@ def failure_reason(result: dict) -> str:
     causes = [m.group(0).strip() for m in map(_EXCEPTION_LINE.match, (result.get("log", "") or "").splitlines())
               if m and not m.group(1).endswith("NbGraderException")]
     if causes:
-        return causes[-1]
+        return explain(causes[-1])
     lines = [ln.strip() for ln in (result.get("log", "") or "").splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith(("[ERROR]", "[CRITICAL]"))]
     meaningful = [ln for ln in errors if "There was an error processing" not in ln
@@ -46,7 +61,7 @@ def failure_reason(result: dict) -> str:
         return meaningful[0].split("]", 1)[1].strip()
     tb = [ln.strip() for ln in (result.get("error", "") or "").splitlines() if ln.strip()]
     if tb:
-        return tb[-1]
+        return explain(tb[-1])
     return errors[0].split("]", 1)[1].strip() if errors else "unknown nbgrader error"
 
 

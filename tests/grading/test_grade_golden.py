@@ -91,3 +91,17 @@ def test_feedback_hides_hidden_tests(tiny_notebooks, tmp_path):
     assert find_leaks(text, secrets) == []
     assert "the lines of the hidden test that failed are not shown" in text
     assert "square(-4) should be 16" in text, "the failure message itself must stay in the feedback"
+
+
+def test_a_dying_kernel_is_an_error_with_a_reason(tiny_notebooks, tmp_path):
+    import nbformat
+
+    nb = nbformat.read(tiny_notebooks["reference"], as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace("return x * x", "import os\n    os._exit(1)")
+    nbformat.write(nb, tmp_path / "tiny.ipynb")
+    proc = run_grade_cli(tmp_path / "tiny.ipynb")
+    assert proc.returncode == 1
+    result = json.loads(proc.stdout)
+    assert result["status"] == "error"
+    assert result["error"].startswith("the kernel died while running the notebook")
