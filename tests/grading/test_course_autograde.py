@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from pathlib import Path
 
 import nbformat
 
@@ -101,7 +102,7 @@ def test_inprocess_alembic_head_matches_nbgrader_subprocess():
     assert original or nbgrader.api.get_alembic_version is alembic_head
 
 
-def _variant(tiny_notebooks, tmp_path, name, edit) -> "Path":
+def _variant(tiny_notebooks, tmp_path, name, edit) -> Path:
     nb = nbformat.read(tiny_notebooks["reference"], as_version=4)
     edit(nb)
     path = tmp_path / name / "tiny.ipynb"
