@@ -6,7 +6,7 @@ and tests call these functions instead of re-typing them.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -52,21 +52,10 @@ def eval_numerical_gradient(
         grad: float64 array of the same shape as ``x``, ``grad[i] ~ df/dx[i]``.
     """
     grad = np.zeros(x.shape, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old_value = x[ix]
-        try:
-            x[ix] = old_value + h
-            f_plus = float(f(x))
-            x[ix] = old_value - h
-            f_minus = float(f(x))
-        finally:
-            x[ix] = old_value  # restored even when f raises: x may be the caller's data
+    for ix, f_plus, f_minus in _centred_probes(lambda z: float(f(z)), x, h):
         grad[ix] = (f_plus - f_minus) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -92,18 +81,28 @@ def eval_numerical_gradient_array(
     """
     grad = np.zeros(x.shape, dtype=np.float64)
     df = np.asarray(df, dtype=np.float64)
+    # Copy: f may return a view of its input or a buffer it reuses.
+    copied = lambda z: np.array(f(z), dtype=np.float64, copy=True)  # noqa: E731
+    for ix, pos, neg in _centred_probes(copied, x, h):
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)  # difference first: less cancellation
+    return grad
+
+
+def _centred_probes(f: Callable[[np.ndarray], Any], x: np.ndarray, h: float) -> Iterator[tuple]:
+    """Yield ``(index, f(x + h e_i), f(x - h e_i))`` for every entry of ``x``, probing in place.
+
+    Each entry is restored even when ``f`` raises: ``x`` may be the caller's data.
+    """
     it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
     while not it.finished:
         ix = it.multi_index
         old_value = x[ix]
         try:
             x[ix] = old_value + h
-            # Copy: f may return a view of its input or a buffer it reuses.
-            pos = np.array(f(x), dtype=np.float64, copy=True)
+            plus = f(x)
             x[ix] = old_value - h
-            neg = np.array(f(x), dtype=np.float64, copy=True)
+            minus = f(x)
         finally:
             x[ix] = old_value
-        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        yield ix, plus, minus
         it.iternext()
-    return grad
