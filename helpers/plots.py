@@ -1,5 +1,5 @@
-"""The course's figures: loss curves, regression fits, decision boundaries, image grids and
-cost surfaces.
+"""The course's figures: loss curves, regression fits, decision boundaries, image grids,
+cost surfaces and confusion matrices.
 
 Every function returns the matplotlib Axes or Figure it drew on and never calls
 ``plt.show()`` (Jupyter shows the figure; tests inspect it). matplotlib is imported inside
@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # only for annotations: keeps the import free of matplotlib
 
 __all__ = [
     "COURSE_COLORS",
+    "plot_confusion_matrix",
     "plot_cost_surface",
     "plot_decision_boundary",
     "plot_image_grid",
@@ -292,4 +293,50 @@ def plot_cost_surface(
     ax.set_ylim(b_values.min(), b_values.max())
     ax.set_xlabel("w")
     ax.set_ylabel("b")
+    return ax
+
+
+def plot_confusion_matrix(
+    counts: np.ndarray,
+    class_names: Sequence[Any] | None = None,
+    ax: Axes | None = None,
+    title: str = "Confusion matrix",
+) -> Axes:
+    """Show a confusion matrix as a heat map with the count written in every cell.
+
+    Args:
+        counts: (C, C) non-negative counts; row i = true class i, column j = predicted class j
+            (``sklearn.metrics.confusion_matrix``'s layout).
+        class_names: C tick labels (default 0 .. C-1).
+        title: the Axes title; the accuracy (trace / total) is appended.
+
+    Returns:
+        The Axes drawn on.
+    """
+    counts = np.asarray(counts)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] == 0:
+        raise ValueError(f"counts must be a square (C, C) matrix, got shape {counts.shape}")
+    if not np.all(np.isfinite(counts)) or np.any(counts < 0):
+        raise ValueError("counts must be finite and non-negative")
+    num_classes = counts.shape[0]
+    names = list(range(num_classes)) if class_names is None else list(class_names)
+    if len(names) != num_classes:
+        raise ValueError(f"got {len(names)} class names for a {num_classes}x{num_classes} matrix")
+    ax = _new_axes(ax)
+    ax.imshow(counts, cmap="Blues")
+    ax.grid(False)
+    darkest = counts.max() if counts.max() > 0 else 1
+    for row in range(num_classes):
+        for col in range(num_classes):
+            value = counts[row, col]
+            text = f"{value:g}" if value else "·"
+            colour = "white" if value > 0.6 * darkest else "black"
+            ax.text(col, row, text, ha="center", va="center", color=colour, fontsize=8)
+    ax.set_xticks(range(num_classes), [str(n) for n in names])
+    ax.set_yticks(range(num_classes), [str(n) for n in names])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    total = counts.sum()
+    accuracy = np.trace(counts) / total if total else float("nan")
+    ax.set_title(f"{title} (accuracy {accuracy:.3f})")
     return ax

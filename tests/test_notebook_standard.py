@@ -76,3 +76,44 @@ def test_exercises_have_answer_and_graded_test_cells(assignment, source):
         assert meta["grade_id"].startswith("test_") and meta.get("locked") and meta.get("points", 0) > 0
         assert cell.metadata["slideshow"]["slide_type"] == "skip"
         assert "testing." in cell.source, f"{meta['grade_id']} should check through helpers.testing"
+
+
+# helpers.testing checks that return None; any other value left on a test cell's last line is
+# displayed, and nbgrader reads a numeric display as the cell's score (log 2 instead of full marks).
+NONE_RETURNING_CHECKS = {
+    "assert_that", "check_array_gradient", "check_close", "check_dtype", "check_finite",
+    "check_gradient", "check_not_modified", "check_shape", "check_type",
+}
+
+
+def displayed_last_value(source: str) -> str | None:
+    """The source of a test cell's final expression when IPython would display its value."""
+    import ast
+
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    body = ast.parse(code).body
+    if not body or not isinstance(body[-1], ast.Expr):
+        return None
+    value = body[-1].value
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in NONE_RETURNING_CHECKS:
+        return None
+    return ast.unparse(value)
+
+
+@pytest.mark.parametrize("assignment,source", NOTEBOOKS, ids=IDS)
+def test_test_cells_display_no_value(assignment, source):
+    offenders = {}
+    for path in (source, release_of(source)):  # the release ends where the hidden tests began
+        nb = nbformat.read(path, as_version=4)
+        offenders |= {f"{path.parent.parent.name}:{nbg(c)['grade_id']}": expr for c in nb.cells
+                      if nbg(c).get("grade") and c.cell_type == "code"
+                      and (expr := displayed_last_value(c.source)) is not None}
+    assert not offenders, f"test cells end in an expression whose value nbgrader would take as the score: {offenders}"
+
+
+def test_displayed_last_value_rule():
+    assert displayed_last_value("x = 1\ntesting.check_scalar(x, 'x')") == "testing.check_scalar(x, 'x')"
+    assert displayed_last_value("testing.check_raises(ValueError, f, 1)") is not None
+    assert displayed_last_value("testing.check_close(a, b, 'a')") is None
+    assert displayed_last_value("value = testing.check_scalar(x, 'x')") is None
+    assert displayed_last_value("for i in range(2):\n    testing.call_student(f, i)") is None

@@ -174,3 +174,21 @@ def test_plot_cost_surface() -> None:
     ax.figure.canvas.draw()
     with pytest.raises(ValueError, match=r"\(K, 2\)"):
         plots.plot_cost_surface(cost, (-1, 1), (-1, 1), path=np.zeros(3), num_points=5)
+
+
+def test_plot_confusion_matrix() -> None:
+    counts = np.array([[5, 1, 0], [0, 7, 2], [0, 0, 9]])
+    ax = plots.plot_confusion_matrix(counts, class_names=["a", "b", "c"])
+    assert isinstance(ax, Axes)
+    np.testing.assert_array_equal(ax.images[0].get_array(), counts)
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 9 and texts[:3] == ["5", "1", "·"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert "accuracy 0.875" in ax.get_title() and ax.get_ylabel() == "true class"
+    ax.figure.canvas.draw()
+    with pytest.raises(ValueError, match="square"):
+        plots.plot_confusion_matrix(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="class names"):
+        plots.plot_confusion_matrix(counts, class_names=["a"])
+    with pytest.raises(ValueError, match="non-negative"):
+        plots.plot_confusion_matrix(-counts)
