@@ -38,10 +38,10 @@ def reference_submission(assignment: str, folder: Path) -> Path:
 
 def time_execution(path: Path) -> tuple[float, float]:
     """(kernel start seconds, seconds to execute every cell)."""
-    from nbclient import NotebookClient
+    from grading.kernel_client import CourseNotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", extra_arguments=list(KERNEL_ARGS),
+    client = CourseNotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", extra_arguments=list(KERNEL_ARGS),
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     with client.setup_kernel():

@@ -73,9 +73,10 @@ class CourseLayout:
 def apply_course_config(c: Config, layout: CourseLayout) -> Config:
     """Fill an nbgrader traitlets ``Config`` with this course's settings."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
 
-    from grading.preprocessors import ClearHiddenTestOutputs
+    from grading.preprocessors import ClearHiddenTestOutputs, RobustExecute
 
     c.CourseDirectory.root = str(layout.root)
     c.CourseDirectory.course_id = COURSE_ID
@@ -90,6 +91,9 @@ def apply_course_config(c: Config, layout: CourseLayout) -> Config:
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+    # nbgrader's own pipeline, with Execute swapped for a client that cannot miss a reply.
+    default_pipeline = Autograde.class_traits()["autograde_preprocessors"].default()
+    c.Autograde.autograde_preprocessors = [RobustExecute if p is Execute else p for p in default_pipeline]
     c.Execute.timeout = CELL_TIMEOUT_S
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = list(KERNEL_ARGS)

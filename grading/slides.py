@@ -18,14 +18,14 @@ from grading.course import CELL_TIMEOUT_S, KERNEL_ARGS, REPO_ROOT, list_assignme
 
 def execute_copy(source: Path) -> nbformat.NotebookNode:
     """Execute a copy of a notebook in a scratch folder holding its assignment's files."""
-    from nbclient import NotebookClient
+    from grading.kernel_client import CourseNotebookClient
 
     set_kernel_environment()
     with tempfile.TemporaryDirectory(prefix="slides-") as tmp:
         work = Path(tmp) / source.parent.name
         shutil.copytree(source.parent, work)
         nb = nbformat.read(work / source.name, as_version=4)
-        NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False, extra_arguments=list(KERNEL_ARGS),
+        CourseNotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False, extra_arguments=list(KERNEL_ARGS),
                        resources={"metadata": {"path": str(work)}}).execute()
     return nb
 

@@ -211,6 +211,8 @@ def plot_image_grid(
     labels: Sequence[Any] | np.ndarray | None = None,
     ncols: int = 8,
     cmap: str = "gray",
+    vmin: float | None = None,
+    vmax: float | None = None,
 ) -> Figure:
     """Show images in a grid, optionally with a label above each.
 
@@ -219,6 +221,8 @@ def plot_image_grid(
         labels: N labels (ints or class names) shown as titles.
         ncols: images per row.
         cmap: colormap for single-channel images.
+        vmin, vmax: one colour scale for every single-channel image (default: each image
+            scaled on its own); e.g. ``-m, m`` with a diverging cmap puts 0 at its centre.
 
     Returns:
         The Figure (one Axes per image, axes hidden).
@@ -239,7 +243,10 @@ def plot_image_grid(
         ax.axis("off")
         if i >= len(images):
             continue
-        ax.imshow(images[i], cmap=cmap if images.ndim == 3 else None)
+        if images.ndim == 3:
+            ax.imshow(images[i], cmap=cmap, vmin=vmin, vmax=vmax)
+        else:
+            ax.imshow(images[i])
         if labels is not None:
             ax.set_title(str(labels[i]), fontsize=9)
     fig.tight_layout()

@@ -70,22 +70,27 @@ def interactive_demo(
         finally:
             setting_values[0] = False
         values = {name: control.value for name, control in controls.items()}
-        result = None
-        # In Jupyter an error inside `with output` is shown there instead of being lost.
-        with output:
-            headless = not _in_ipython()
-            if not headless:
-                output.clear_output(wait=True)  # outside IPython this prints escape codes
-            result = compute(**values)
-            figure.clear()
-            render(result, figure.add_subplot())
-            if not headless:
-                _show_png(figure)
+        result = compute(**values)
+        figure.clear()
+        render(result, figure.add_subplot())
+        if _in_ipython():
+            # Replace the Output widget's content in one state update. Capturing with
+            # `with output:` would make nbclient (grading, tests) send widget updates on the
+            # shell channel mid-execution, which can cost it the cell's reply (nbclient #312).
+            output.outputs = (_png_output(figure),)
         return result
 
     def on_change(_change: dict[str, Any]) -> None:
-        if not setting_values[0]:
+        if setting_values[0]:
+            return
+        try:
             update()
+        except Exception:
+            # A slider moved in the browser: show the error in the demo (Output shows and
+            # swallows it inside a kernel; elsewhere it propagates).
+            output.outputs = ()
+            with output:
+                raise
 
     for control in controls.values():
         control.observe(on_change, names="value")
@@ -112,13 +117,18 @@ def _in_ipython() -> bool:
     return get_ipython() is not None
 
 
-def _show_png(figure: Any) -> None:
-    """Display the figure as a PNG in the current output (works with any backend)."""
-    from IPython.display import Image, display
+def _png_output(figure: Any) -> dict[str, Any]:
+    """The figure as one nbformat ``display_data`` output (PNG, base64)."""
+    import base64
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
-    display(Image(data=buffer.getvalue()))
+    return {
+        "output_type": "display_data",
+        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+                 "text/plain": "<Figure>"},
+        "metadata": {},
+    }
 
 
 def log_slider(

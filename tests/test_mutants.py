@@ -61,7 +61,7 @@ def answer_cells(nb) -> dict[str, int]:
 @pytest.mark.xdist_group("notebooks")
 @pytest.mark.parametrize("mutant_file", MUTANT_FILES, ids=[p.stem for p in MUTANT_FILES])
 def test_every_mutant_loses_points(mutant_file: Path, tmp_path: Path):
-    from nbclient import NotebookClient
+    from grading.kernel_client import CourseNotebookClient
 
     module = load_mutants(mutant_file)
     (source,) = source_notebooks(module.ASSIGNMENT)
@@ -76,7 +76,7 @@ def test_every_mutant_loses_points(mutant_file: Path, tmp_path: Path):
     owners = owning_test_cells(nb, list(module.MUTANTS))
 
     set_kernel_environment()
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, extra_arguments=list(KERNEL_ARGS),
+    client = CourseNotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, extra_arguments=list(KERNEL_ARGS),
                             resources={"metadata": {"path": str(work)}})
     survivors, killed = [], 0
     with client.setup_kernel():

@@ -192,3 +192,12 @@ def test_plot_confusion_matrix() -> None:
         plots.plot_confusion_matrix(counts, class_names=["a"])
     with pytest.raises(ValueError, match="non-negative"):
         plots.plot_confusion_matrix(-counts)
+
+
+def test_plot_image_grid_shared_colour_scale() -> None:
+    weights = np.stack([np.full((4, 4), 0.5), np.linspace(-2.0, 1.0, 16).reshape(4, 4)])
+    fig = plots.plot_image_grid(weights, cmap="RdBu_r", vmin=-2.0, vmax=2.0)
+    limits = [ax.images[0].get_clim() for ax in fig.axes if ax.images]
+    assert limits == [(-2.0, 2.0), (-2.0, 2.0)]
+    own_scale = plots.plot_image_grid(weights, cmap="RdBu_r")
+    assert [ax.images[0].get_clim() for ax in own_scale.axes][1] == (-2.0, 1.0)

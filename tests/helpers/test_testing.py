@@ -316,3 +316,22 @@ def test_check_array_gradient() -> None:
     assert "index [2, 1]" in message and "relative error" in message
     message = fails(testing.check_array_gradient, lambda z: z @ W, x, df[:2], df @ W.T, "dx")
     assert "forward output" in message
+
+
+def _student_sigmoid(z):
+    return 0.0 * z  # a wrong helper the student wrote
+
+
+def _student_cost(z, scale=2.0, *, offset=0.0):
+    """Calls the student's own helper through a global name."""
+    return scale * _student_sigmoid(z) + offset
+
+
+def test_isolate_swaps_only_the_named_globals() -> None:
+    isolated = testing.isolate(_student_cost, _student_sigmoid=lambda z: z + 1.0)
+    assert isolated(1.0) == 4.0 and isolated(1.0, 3.0, offset=1.0) == 7.0  # defaults kept
+    assert _student_cost(1.0) == 0.0  # the original and the module's namespace are untouched
+    assert globals()["_student_sigmoid"] is _student_sigmoid
+    assert isolated.__name__ == "_student_cost" and isolated.__doc__ == _student_cost.__doc__
+    assert testing.isolate(_student_cost, unused_name=abs)(2.0) == 0.0  # an unused name is harmless
+    assert testing.isolate(len, x=1) is len  # not a Python function: returned as it is
