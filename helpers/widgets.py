@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # annotations only: importing this module stays cheap
 
 __all__ = [
     "RunHistories",
+    "choice",
     "float_slider",
     "int_slider",
     "interactive_demo",
@@ -185,6 +186,16 @@ def float_slider(
 ) -> ipywidgets.FloatSlider:
     """A linear float slider (dropout rate, noise level, a weight)."""
     return _bounded_slider("FloatSlider", description, value, min, max, step=step, readout_format=readout_format)
+
+
+def choice(description: str, options: Iterable[str], value: str) -> ipywidgets.ToggleButtons:
+    """A row of toggle buttons for a few named options (uniform vs rank-weighted vote, ...)."""
+    import ipywidgets as widgets
+
+    options = list(options)
+    if value not in options:
+        raise ValueError(f"value {value!r} is not one of {options}")
+    return widgets.ToggleButtons(options=options, value=value, description=description, style=_SLIDER_STYLE)
 
 
 class RunHistories(dict):

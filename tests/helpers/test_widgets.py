@@ -168,3 +168,13 @@ def test_is_diverged() -> None:
     assert widgets.is_diverged([1.0, np.nan]) is True
     assert widgets.is_diverged([1.0, np.inf, 0.5]) is True
     assert widgets.is_diverged([]) is False
+
+
+def test_choice() -> None:
+    buttons = widgets.choice("vote", ["uniform", "rank-weighted"], "uniform")
+    assert buttons.options == ("uniform", "rank-weighted") and buttons.value == "uniform"
+    assert buttons.description == "vote"
+    with pytest.raises(ValueError, match="not one of"):
+        widgets.choice("vote", ["a", "b"], "c")
+    demo = widgets.interactive_demo(lambda vote: vote.upper(), lambda result, ax: ax.set_title(result), {"vote": buttons})
+    assert demo.update(vote="rank-weighted") == "RANK-WEIGHTED"
