@@ -520,11 +520,13 @@ def check_not_modified(before: Any, after: Any, name: str) -> None:
         same = (before_array == after_array) | _both_nan(before_array, after_array)
         changed = np.argwhere(~same)
     first = tuple(changed[0]) if len(changed) else ()
+    old, new = before_array[first], after_array[first]
+    # Round-off changes (x + h - h) print identically at 10 digits: show every digit then.
+    show = repr if _fmt_num(old) == _fmt_num(new) else _fmt_num
     where = (
-        f", first at index {_fmt_index(first)}: was {_fmt_num(before_array[first])}, "
-        f"now {_fmt_num(after_array[first])}"
+        f", first at index {_fmt_index(first)}: was {show(old)}, now {show(new)}"
         if before_array.ndim
-        else f": was {_fmt_num(before_array[()])}, now {_fmt_num(after_array[()])}"
+        else f": was {show(old)}, now {show(new)}"
     )
     raise AssertionError(
         f"your function changed the input {name} in place ({len(changed)} of "

@@ -335,3 +335,13 @@ def test_isolate_swaps_only_the_named_globals() -> None:
     assert isolated.__name__ == "_student_cost" and isolated.__doc__ == _student_cost.__doc__
     assert testing.isolate(_student_cost, unused_name=abs)(2.0) == 0.0  # an unused name is harmless
     assert testing.isolate(len, x=1) is len  # not a Python function: returned as it is
+
+
+def test_check_not_modified_shows_round_off_changes() -> None:
+    before = np.array([0.1 + 0.2, 1.0])
+    after = before.copy()
+    after[0] = np.nextafter(after[0], 1.0)  # a one-ulp change that prints the same at 10 digits
+    assert after[0] != before[0]
+    with pytest.raises(AssertionError) as info:
+        testing.check_not_modified(before, after, "x")
+    assert repr(before[0]) in str(info.value) and repr(after[0]) in str(info.value)

@@ -79,12 +79,21 @@ def compute_distances_no_loops(X_test, X_train):
     from scipy.spatial.distance import cdist
     return cdist(X_test, X_train)
 ''',
+        "apply_along_axis": '''
+def compute_distances_no_loops(X_test, X_train):
+    return np.apply_along_axis(lambda row: np.sqrt(((X_train - row) ** 2).sum(axis=1)), 1, X_test)
+''',
         "list_comprehension": '''
 def compute_distances_no_loops(X_test, X_train):
     return np.array([np.sqrt(((X_train - row) ** 2).sum(axis=1)) for row in X_test])
 ''',
     },
     "predict_labels": {
+        "default_sort": '''
+def predict_labels(dists, y_train, k=1):
+    nearest = np.argsort(dists, axis=1)[:, :k]
+    return np.array([np.bincount(y_train[row]).argmax() for row in nearest])
+''',
         "farthest_neighbours": '''
 def predict_labels(dists, y_train, k=1):
     nearest = np.argsort(dists, axis=1, kind="stable")[:, -k:]
@@ -119,6 +128,24 @@ def predict_labels(dists, y_train, k=1):
 ''',
     },
     "predict_labels_rank_weighted": {
+        "default_sort": '''
+def predict_labels_rank_weighted(dists, y_train, k):
+    nearest = np.argsort(dists, axis=1)[:, :k]
+    out = []
+    for row in nearest:
+        scores = np.bincount(y_train[row], weights=1.0 / np.arange(1, k + 1))
+        out.append(np.flatnonzero(scores >= scores.max() - 1e-12)[0])
+    return np.array(out)
+''',
+        "inverse_distance_weights": '''
+def predict_labels_rank_weighted(dists, y_train, k):
+    nearest = np.argsort(dists, axis=1, kind="stable")[:, :k]
+    out = []
+    for i, row in enumerate(nearest):
+        scores = np.bincount(y_train[row], weights=1.0 / np.maximum(dists[i, row], 1e-12))
+        out.append(np.flatnonzero(scores >= scores.max() - 1e-12)[0])
+    return np.array(out)
+''',
         "plain_vote": '''
 def predict_labels_rank_weighted(dists, y_train, k):
     nearest = np.argsort(dists, axis=1, kind="stable")[:, :k]
@@ -179,6 +206,20 @@ def cross_validate_k(X, y, k_choices, num_folds):
             acc[k].append(float(np.mean(predict_labels(d, y, k) == y_folds[f])))
     return acc
 ''',
+        "ceil_sized_folds": '''
+def cross_validate_k(X, y, k_choices, num_folds):
+    size = -(-len(X) // num_folds)
+    X_folds = [X[i * size:(i + 1) * size] for i in range(num_folds)]
+    y_folds = [y[i * size:(i + 1) * size] for i in range(num_folds)]
+    acc = {k: [] for k in k_choices}
+    for f in range(num_folds):
+        Xtr = np.concatenate([X_folds[i] for i in range(num_folds) if i != f])
+        ytr = np.concatenate([y_folds[i] for i in range(num_folds) if i != f])
+        d = compute_distances_no_loops(X_folds[f], Xtr)
+        for k in k_choices:
+            acc[k].append(float(np.mean(predict_labels(d, ytr, k) == y_folds[f])))
+    return acc
+''',
         "mean_instead_of_list": '''
 def cross_validate_k(X, y, k_choices, num_folds):
     X_folds, y_folds = np.array_split(X, num_folds), np.array_split(y, num_folds)
@@ -216,6 +257,14 @@ def knn_predict_tf(X_test, X_train, y_train, k):
     _, idx = tf.math.top_k(-sq, k=k)
     votes = tf.gather(tf.constant(y_train, tf.int64), idx)
     return tf.argmax(tf.reduce_sum(tf.one_hot(votes, int(np.max(y_train)) + 1), axis=1), axis=1)
+''',
+        "classes_from_unique_labels": '''
+def knn_predict_tf(X_test, X_train, y_train, k):
+    test, train = tf.constant(X_test, tf.float64), tf.constant(X_train, tf.float64)
+    sq = tf.reduce_sum(test ** 2, 1, keepdims=True) + tf.reduce_sum(train ** 2, 1)[None, :] - 2 * tf.matmul(test, train, transpose_b=True)
+    _, idx = tf.math.top_k(-sq, k=k)
+    votes = tf.gather(tf.constant(y_train, tf.int64), idx)
+    return tf.argmax(tf.reduce_sum(tf.one_hot(votes, len(np.unique(y_train))), axis=1), axis=1).numpy()
 ''',
         "one_nearest_only": '''
 def knn_predict_tf(X_test, X_train, y_train, k):
