@@ -239,6 +239,15 @@ def build_regularized_mlp(input_dim, num_classes, hidden_units, l2, dropout_rate
     layers.append(tf.keras.layers.Dense(num_classes, activity_regularizer=tf.keras.regularizers.L2(l2)))
     return tf.keras.Sequential(layers)
 ''',
+        "dropout_before_dense": '''
+def build_regularized_mlp(input_dim, num_classes, hidden_units, l2, dropout_rate):
+    layers = [tf.keras.Input(shape=(input_dim,))]
+    for u in hidden_units:
+        layers += [tf.keras.layers.Dropout(dropout_rate),
+                   tf.keras.layers.Dense(u, activation="relu", kernel_regularizer=tf.keras.regularizers.L2(l2))]
+    layers.append(tf.keras.layers.Dense(num_classes, kernel_regularizer=tf.keras.regularizers.L2(l2)))
+    return tf.keras.Sequential(layers)
+''',
         "no_dropout_layers": '''
 def build_regularized_mlp(input_dim, num_classes, hidden_units, l2, dropout_rate):
     layers = [tf.keras.Input(shape=(input_dim,))]
