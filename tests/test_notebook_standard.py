@@ -65,7 +65,7 @@ def test_exercises_have_answer_and_graded_test_cells(assignment, source):
     released = {nbg(c)["grade_id"]: c for c in release.cells if nbg(c).get("solution")}
     for cell in answers:
         name = nbg(cell)["grade_id"]
-        assert re.search(rf"^def {re.escape(name)}\(", cell.source, re.M), f"answer cell {name} defines {name}()"
+        assert re.search(rf"^(def|class) {re.escape(name)}\b", cell.source, re.M), f"answer cell {name} defines {name}"
         assert cell.metadata["slideshow"]["slide_type"] == "skip"
         assert "raise NotImplementedError()" in released[name].source
         mine = [t for t in tests if nbg(t)["grade_id"] == f"test_{name}" or nbg(t)["grade_id"].startswith(f"test_{name}_")]
