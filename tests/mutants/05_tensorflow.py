@@ -190,6 +190,39 @@ def train_with_checkpoints(model, optimizer, dataset, ckpt_dir, total_steps, sav
         manager.save(checkpoint_number=step)
     return int(step)
 ''',
+        "optimizer_not_saved": '''
+def train_with_checkpoints(model, optimizer, dataset, ckpt_dir, total_steps, save_every, max_to_keep=3):
+    step = tf.Variable(0, dtype=tf.int64)
+    ckpt = tf.train.Checkpoint(step=step, model=model)
+    manager = tf.train.CheckpointManager(ckpt, ckpt_dir, max_to_keep=max_to_keep)
+    ckpt.restore(manager.latest_checkpoint)
+    loss_fn = tf.keras.losses.MeanSquaredError()
+    for x, y in dataset.repeat():
+        if int(step) >= total_steps:
+            break
+        train_step(model, optimizer, loss_fn, x, y)
+        step.assign_add(1)
+        if int(step) % save_every == 0:
+            manager.save(checkpoint_number=step)
+    if int(step) % save_every:
+        manager.save(checkpoint_number=step)
+    return int(step)
+''',
+        "saves_only_at_the_end": '''
+def train_with_checkpoints(model, optimizer, dataset, ckpt_dir, total_steps, save_every, max_to_keep=3):
+    step = tf.Variable(0, dtype=tf.int64)
+    ckpt = tf.train.Checkpoint(step=step, model=model, optimizer=optimizer)
+    manager = tf.train.CheckpointManager(ckpt, ckpt_dir, max_to_keep=max_to_keep)
+    ckpt.restore(manager.latest_checkpoint)
+    loss_fn = tf.keras.losses.MeanSquaredError()
+    for x, y in dataset.repeat():
+        if int(step) >= total_steps:
+            break
+        train_step(model, optimizer, loss_fn, x, y)
+        step.assign_add(1)
+    manager.save(checkpoint_number=step)
+    return int(step)
+''',
         "one_pass_only": '''
 def train_with_checkpoints(model, optimizer, dataset, ckpt_dir, total_steps, save_every, max_to_keep=3):
     step = tf.Variable(0, dtype=tf.int64)
