@@ -1,14 +1,176 @@
-"""nbgrader's ``Execute`` preprocessor with a kernel client that cannot miss a reply."""
+"""nbgrader's ``Execute`` preprocessor, hardened for untrusted submissions.
+
+On top of nbgrader's own ``Execute`` (all its ``c.Execute.*`` settings apply):
+
+- the shell channel is polled in slices, so a lost wake-up cannot hang a cell
+  (see ``grading.kernel_client``);
+- with ``sandbox = True`` kernels start inside the sandbox (``grading.sandbox``);
+- every kernel loads the runtime integrity guard (``grading.kernel_guard``) before any
+  cell runs, and the guard is told before each cell whether it is the student's or a
+  test; before a test it undoes monkeypatches. What it finds is recorded;
+- a cell's outputs are capped at ``max_output_bytes`` while they arrive, so a 100 MB
+  print costs neither the grader's memory nor the feedback file;
+- when the kernel dies (crash, ``os._exit``, a sandbox limit), the cell where it died
+  gets an error naming the reason, the test cells after it get a "not run" error (an
+  unexecuted test cell would otherwise count as passed), and the test cells that
+  completed before it keep their credit.
+
+What happened is written to the notebook's metadata under ``course_grading``, which the
+grader reads back from the autograded notebook (``grading.integrity``).
+"""
 
 from __future__ import annotations
 
+import ast
+import json
+from pathlib import Path
+
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbgrader import utils
 from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
 
 from grading.kernel_client import SlicedPollingMixin
+from grading.sandbox import GUARD_FILE, SandboxKernelManager
+
+METADATA_KEY = "course_grading"
+GUARD_CALL = "__import__('sys').modules['_course_guard'].enter({kind!r}, {label!r})"
+GUARD_EXEC_LINE = f"__import__('runpy').run_path({str(GUARD_FILE)!r})['install']()"
+
+
+def cell_kind(cell: NotebookNode) -> str:
+    """"test" (graded, locked), "student" (an answer or a cell the student may edit) or "other"."""
+    if utils.is_grade(cell) and not utils.is_solution(cell):
+        return "test"
+    if utils.is_solution(cell) or not utils.is_locked(cell):
+        return "student"
+    return "other"
+
+
+def cell_label(cell: NotebookNode, index: int) -> str:
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return grade_id or f"cell {index + 1}"
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                        traceback=[f"{ename}: {evalue}"])
 
 
 class RobustExecute(SlicedPollingMixin, Execute):
-    """``Execute`` (all its ``c.Execute.*`` settings apply) polling the shell in slices.
+    """``Execute`` for untrusted notebooks (see the module docstring)."""
 
-    See ``grading.kernel_client`` for the hang this prevents.
-    """
+    sandbox = Bool(False, help="Run kernels inside the bubblewrap sandbox.").tag(config=True)
+    guard = Bool(True, help="Load the runtime integrity guard into each kernel.").tag(config=True)
+    max_output_bytes = Integer(1_000_000, help="Outputs kept per cell; the rest is dropped.").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        if self.sandbox:
+            self.kernel_manager_class = SandboxKernelManager
+        arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines")]
+        if self.guard:
+            arguments.append(f"--IPKernelApp.exec_lines={GUARD_EXEC_LINE}")
+        self.extra_arguments = arguments
+        self._death: str | None = None
+        self._died_in: str | None = None
+        self._findings: list[dict] = []
+        self._dropped: dict[int, int] = {}
+        self._kept: dict[int, int] = {}
+        self._last_km = None
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        finally:
+            self._collect_sandbox_events()
+        nb.metadata[METADATA_KEY] = {
+            "died_in": self._died_in, "death": self._death,
+            "sandbox": bool(self.sandbox), "findings": self._findings,
+        }
+        return nb, resources
+
+    def create_kernel_manager(self):
+        self._last_km = super().create_kernel_manager()  # nbclient drops self.km at cleanup
+        return self._last_km
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        label = cell_label(cell, index)
+        if self._death:
+            cell.outputs = [error_output("KernelDied", f"not run: {self._death}")] if utils.is_grade(cell) else []
+            return cell, resources
+        if self.guard:
+            self._tell_guard(cell_kind(cell), label)
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._died_in = label
+            self._death = f"the kernel died in {label}: {self._death_reason()}"
+            cell.outputs.append(error_output("KernelDied", self._death))
+        dropped = self._dropped.get(index)
+        if dropped:
+            cell.outputs.append(NotebookNode(
+                output_type="stream", name="stdout",
+                text=f"\n[grading: {dropped} more bytes of output were dropped; the limit is "
+                     f"{self.max_output_bytes} bytes per cell]\n"))
+        return cell, resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}).get("data") or msg.get("content", {}).get("text", "")))
+        kept = self._kept.get(cell_index, 0)
+        if kept + size > self.max_output_bytes and msg["msg_type"] in ("stream", "display_data",
+                                                                        "execute_result", "error"):
+            if msg["msg_type"] == "stream" and kept < self.max_output_bytes:
+                room = self.max_output_bytes - kept
+                msg = {**msg, "content": {**msg["content"], "text": msg["content"]["text"][:room]}}
+                self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size - room
+                self._kept[cell_index] = self.max_output_bytes
+                return super().output(outs, msg, display_id, cell_index)
+            if msg["msg_type"] != "error":
+                self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size
+                return None
+        self._kept[cell_index] = kept + size
+        return super().output(outs, msg, display_id, cell_index)
+
+    # ------------------------------------------------------------------ the guard
+    def _tell_guard(self, kind: str, label: str) -> None:
+        try:
+            msg_id = self.kc.execute("", silent=True, store_history=False,
+                                     user_expressions={"guard": GUARD_CALL.format(kind=kind, label=label)})
+            reply = self.wait_for_reply(msg_id)
+            result = reply["content"]["user_expressions"]["guard"]
+            if result.get("status") != "ok":
+                raise RuntimeError(f"{result.get('ename')}: {result.get('evalue')}")
+            self._findings += json.loads(ast.literal_eval(result["data"]["text/plain"]))
+        except DeadKernelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (any failure here is itself the finding)
+            self._add_finding("guard", f"the integrity guard did not answer before {label} "
+                                       f"({type(exc).__name__}: {str(exc)[:200]})", label)
+
+    def _add_finding(self, event: str, detail: str, cell: str) -> None:
+        item = {"event": event, "detail": detail, "cell": cell}
+        if item not in self._findings:
+            self._findings.append(item)
+
+    def _death_reason(self) -> str:
+        status = self.km.status() if isinstance(self.km, SandboxKernelManager) else {}
+        return status.get("reason") or "the kernel process ended (a crash such as a segmentation fault, os._exit, or running out of memory)"
+
+    def _collect_sandbox_events(self) -> None:
+        """Events the guard wrote to the launcher's append-only file (they survive a crash)."""
+        km = self._last_km
+        if not isinstance(km, SandboxKernelManager):
+            return
+        events_file: Path = km.events_file()
+        try:
+            lines = events_file.read_text(errors="replace").splitlines()[:1000]
+        except OSError:
+            lines = []
+        for line in lines:
+            try:
+                item = json.loads(line)
+                self._add_finding(str(item["event"]), str(item["detail"])[:300], str(item["cell"]))
+            except (ValueError, KeyError, TypeError):
+                self._add_finding("guard", "a line in the guard's event log was not written by the guard", "")
+        km.cleanup_kernel_dir()
