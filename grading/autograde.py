@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import multiprocessing
+import shutil
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-import shutil
-
-from grading.course import REPO_ROOT, CourseLayout, list_assignments, source_notebooks
+from grading.course import REPO_ROOT, CourseLayout, GradingLimits, list_assignments, source_notebooks
 from grading.engine import Course, NbgraderStepError
 from grading.grade_one import read_submission
+from grading.integrity import IntegrityReport, build_report, flag_in_gradebook, read_report, write_report
+from grading.sandbox import require_sandbox
 from grading.table import Cell, render_table
 
 
@@ -24,6 +28,8 @@ class AutogradeReport:
     csv_path: Path | None = None
     #: (student, assignment, reason) for graded submissions whose feedback HTML failed.
     feedback_failures: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (student, assignment) -> integrity report of each graded submission.
+    integrity: dict[tuple[str, str], IntegrityReport] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[tuple[str, str, str]]:
@@ -32,6 +38,8 @@ class AutogradeReport:
     def table(self) -> str:
         lines = [render_table(self.rows, self.assignments)]
         lines += [f"no feedback for {s}/{a}: {reason}" for s, a, reason in self.feedback_failures]
+        for (student, assignment), found in sorted(self.integrity.items()):
+            lines += [f"INTEGRITY {student}/{assignment}: {line}" for line in found.lines()]
         return "\n".join(lines)
 
 
@@ -75,6 +83,7 @@ def forget_submission(course: Course, assignment: str, student: str) -> None:
             gb.remove_submission(assignment, student)
         except MissingEntry:
             pass
+    (course.layout.path("integrity") / student / f"{assignment}.json").unlink(missing_ok=True)
     for step in ("autograded", "feedback"):
         shutil.rmtree(course.layout.path(step) / student / assignment, ignore_errors=True)
 
@@ -87,45 +96,151 @@ def submission_score(course: Course, assignment: str, student: str) -> Cell:
         return Cell(score=float(submission.score), max_score=float(submission.max_score))
 
 
+@dataclass(frozen=True)
+class GradingOptions:
+    """How each submission is graded (the same for every worker)."""
+
+    feedback: bool = True
+    sandbox: bool = True
+    limits: GradingLimits = GradingLimits()
+
+
+@dataclass
+class JobResult:
+    """The outcome of grading one (assignment, student): what the table and the CSV need."""
+
+    assignment: str
+    student: str
+    cell: Cell
+    integrity: IntegrityReport | None = None
+    feedback_failure: str | None = None
+
+
+def integrity_of(course: Course, assignment: str, student: str) -> IntegrityReport:
+    layout = course.layout
+    notebooks = []
+    for source in source_notebooks(assignment, layout.path("source")):
+        submitted = layout.path("submitted") / student / assignment / source.name
+        notebooks.append((submitted, source, course.autograded_notebook(assignment, student, source.stem)))
+    return build_report(student, assignment, notebooks)
+
+
+def grade_job(layout: CourseLayout, assignment: str, student: str, options: GradingOptions) -> JobResult:
+    """Autograde one submission (in whatever process runs it), with its integrity report and
+    feedback. Never raises: a broken submission comes back as a ``Cell`` with an error."""
+    course = Course(layout, limits=options.limits, sandbox=options.sandbox)
+    try:
+        problem = submission_problem(course, assignment, student)
+        if problem:
+            raise NbgraderStepError("autograde", problem)
+        course.autograde(assignment, student)
+        cell = submission_score(course, assignment, student)
+    except Exception as exc:  # a broken submission must never stop the others
+        reason = exc.reason if isinstance(exc, NbgraderStepError) else f"{type(exc).__name__}: {exc}"
+        forget_submission(course, assignment, student)
+        return JobResult(assignment, student, Cell(error=reason))
+    result = JobResult(assignment, student, cell)
+    try:
+        report = integrity_of(course, assignment, student)
+        write_report(report, layout.path("integrity"))
+        flag_in_gradebook(layout.db_url, course.coursedir.course_id, report,
+                          [p.stem for p in source_notebooks(assignment, layout.path("source"))])
+        result.integrity = report
+        cell.integrity = report.summary()
+    except Exception as exc:  # noqa: BLE001 (the grade stands; the report says it is missing)
+        cell.integrity = f"no integrity report ({type(exc).__name__}: {exc})"
+    if options.feedback:
+        try:
+            course.generate_feedback(assignment, student)
+        except NbgraderStepError as exc:
+            result.feedback_failure = exc.reason
+    return result
+
+
+def _run_job(args: tuple) -> JobResult:
+    return grade_job(*args)
+
+
+def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, progress: bool = True):
+    """Yield a ``JobResult`` per job as they finish: in this process (1 worker), in a local
+    process pool, or on a Dask cluster (``scheduler``: an address, or "local")."""
+    bar = tqdm(total=len(jobs), desc="autograde", unit="nb", disable=not progress)
+    try:
+        if scheduler:
+            from grading.distributed import run_on_dask
+
+            results = run_on_dask(_run_job, jobs, scheduler=scheduler, workers=workers)
+        elif workers <= 1 or len(jobs) <= 1:
+            results = map(_run_job, jobs)
+        else:
+            results = _pool_results(jobs, workers)
+        for result in results:
+            bar.set_postfix_str(f"{result.student}/{result.assignment}")
+            bar.update()
+            yield result
+    finally:
+        bar.close()
+
+
+def _pool_results(jobs: list[tuple], workers: int):
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+        futures = [pool.submit(_run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
 def autograde_course(assignments: list[str] | None = None, layout: CourseLayout | None = None,
                      feedback: bool = True, csv_path: Path | None = None,
-                     progress: bool = True) -> AutogradeReport:
+                     progress: bool = True, workers: int = 1, unsafe: bool = False,
+                     limits: GradingLimits | None = None, scheduler: str | None = None) -> AutogradeReport:
     """Autograde all submissions of ``assignments`` (all by default).
 
-    A submission that cannot be graded (misnamed or unreadable notebook, nbgrader failure)
-    is reported with its reason, left out of the gradebook and the CSV, and skipped; the
-    others are still graded. Feedback HTML is generated for each graded submission and the
-    whole gradebook is exported with nbgrader's CSV exporter.
+    Student code runs in the sandbox; without one this raises ``SandboxUnavailableError``
+    unless ``unsafe``. ``workers`` submissions are graded at once (local processes, or Dask
+    workers with ``scheduler``); results are the same as one at a time. A submission that
+    cannot be graded (misnamed or unreadable notebook, nbgrader failure) is reported with
+    its reason, left out of the gradebook and the CSV, and skipped; the others are still
+    graded. Each graded submission gets an integrity report and feedback HTML, and the
+    whole gradebook is exported with nbgrader's CSV exporter plus the integrity columns.
     """
     layout = layout or CourseLayout(root=REPO_ROOT)
     names = assignments or list_assignments(layout.path("source"))
     for name in names:
         source_notebooks(name, layout.path("source"))  # a clear error for an unknown name
+    options = GradingOptions(feedback=feedback, sandbox=require_sandbox(unsafe),
+                             limits=limits or GradingLimits())
     course = Course(layout)
     report = AutogradeReport(assignments=names)
-    jobs = [(a, s) for a in names for s in course.submitted_students(a)]
+    pairs = [(a, s) for a in names for s in course.submitted_students(a)]
     for assignment in names:
-        if any(a == assignment for a, _ in jobs):
+        if any(a == assignment for a, _ in pairs):
             ensure_in_gradebook(course, assignment)
-    bar = tqdm(jobs, desc="autograde", unit="nb", disable=not progress)
-    for assignment, student in bar:
-        bar.set_postfix_str(f"{student}/{assignment}")
-        row = report.rows.setdefault(student, {})
-        try:
-            problem = submission_problem(course, assignment, student)
-            if problem:
-                raise NbgraderStepError("autograde", problem)
-            course.autograde(assignment, student)
-            row[assignment] = submission_score(course, assignment, student)
-        except Exception as exc:  # a broken submission must never stop the others
-            reason = exc.reason if isinstance(exc, NbgraderStepError) else f"{type(exc).__name__}: {exc}"
-            row[assignment] = Cell(error=reason)
-            forget_submission(course, assignment, student)
-            continue
-        if feedback:
-            try:
-                course.generate_feedback(assignment, student)
-            except NbgraderStepError as exc:
-                report.feedback_failures.append((student, assignment, exc.reason))
+    jobs = [(layout, a, s, options) for a, s in pairs]
+    for result in run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress):
+        report.rows.setdefault(result.student, {})[result.assignment] = result.cell
+        if result.integrity is not None:
+            report.integrity[(result.student, result.assignment)] = result.integrity
+        if result.feedback_failure:
+            report.feedback_failures.append((result.student, result.assignment, result.feedback_failure))
     report.csv_path = course.export_csv(csv_path or layout.root / "grading" / "grades.csv")
+    add_integrity_columns(report.csv_path, layout.path("integrity"))
     return report
+
+
+def add_integrity_columns(csv_path: Path, integrity_dir: Path) -> None:
+    """Append ``integrity_findings`` and ``integrity`` to nbgrader's CSV export, per row."""
+    with open(csv_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+        fields = list(rows[0].keys()) if rows else []
+    if not fields:
+        return
+    fields += ["integrity_findings", "integrity"]
+    for row in rows:
+        found = read_report(integrity_dir, row["student_id"], row["assignment"])
+        row["integrity_findings"] = len(found.findings) if found else ""
+        row["integrity"] = found.summary() if found else ""
+    with open(csv_path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -40,11 +40,25 @@ def cmd_check(args) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def limits_from(args):
+    from grading.course import GradingLimits
+
+    return GradingLimits(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
+                         memory_mb=args.memory_mb, max_processes=args.max_processes)
+
+
+def layout_from(args):
+    from grading.course import REPO_ROOT, CourseLayout
+
+    return CourseLayout(root=REPO_ROOT, database_url=getattr(args, "db_url", None))
+
+
 def cmd_autograde(args) -> int:
     from grading.autograde import autograde_course
 
-    report = autograde_course(args.assignments or None, feedback=not args.no_feedback,
-                              progress=not args.no_progress)
+    report = autograde_course(args.assignments or None, layout_from(args), feedback=not args.no_feedback,
+                              progress=not args.no_progress, workers=args.workers, unsafe=args.unsafe,
+                              limits=limits_from(args), scheduler=args.dask)
     if not report.rows:
         print("no submissions found: put them in grading/submitted/<student_id>/<assignment>/<notebook>.ipynb")
         return EXIT_OK
@@ -57,7 +71,8 @@ def cmd_grade(args) -> int:
     from grading.grade_one import grade_notebook
 
     run = grade_notebook(args.assignment, Path(args.notebook),
-                         source_dir=Path(args.source) if args.source else None)
+                         source_dir=Path(args.source) if args.source else None,
+                         unsafe=args.unsafe, limits=limits_from(args))
     grade = run.grade
     if args.json:
         print(json.dumps(grade.to_json()))
@@ -69,6 +84,13 @@ def cmd_grade(args) -> int:
                 mark = "PASS" if test.passed else "FAIL"
                 print(f"{mark} {test.grade_id:<40} {test.score:g}/{test.max_score:g}  {test.message}".rstrip())
             print(f"score: {grade.score:g}/{grade.max_score:g}")
+            if grade.integrity:
+                from grading.integrity import IntegrityReport
+
+                found = IntegrityReport(**grade.integrity)
+                print(f"integrity: {found.summary()}")
+                for line in found.lines():
+                    print(f"  {line}")
     return EXIT_OK if grade.status == "graded" else EXIT_FAILED
 
 
@@ -76,7 +98,8 @@ def cmd_demo(args) -> int:
     from grading.demo import DEMO_STUDENTS, run_demo
 
     start = time.perf_counter()
-    report = run_demo(args.assignments or None, progress=not args.no_progress)
+    report = run_demo(args.assignments or None, progress=not args.no_progress, unsafe=args.unsafe,
+                      workers=args.workers)
     print()
     print("Sample students: " + ", ".join(f"{s} ({k})" for s, k in DEMO_STUDENTS.items()))
     print(report.table())
@@ -107,6 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    def add_safety(p: argparse.ArgumentParser) -> None:
+        from grading.course import GradingLimits
+
+        d = GradingLimits()
+        p.add_argument("--unsafe", action="store_true",
+                       help="grade even where no sandbox (bubblewrap) works: student code then runs "
+                            "with your permissions")
+        p.add_argument("--cell-timeout", type=int, default=d.cell_timeout_s, metavar="S",
+                       help=f"seconds one cell may run (default {d.cell_timeout_s})")
+        p.add_argument("--notebook-timeout", type=int, default=d.notebook_timeout_s, metavar="S",
+                       help=f"seconds a whole notebook may run, sandbox only (default {d.notebook_timeout_s})")
+        p.add_argument("--memory-mb", type=int, default=d.memory_mb, metavar="MB",
+                       help=f"memory of one kernel, sandbox only (default {d.memory_mb})")
+        p.add_argument("--max-processes", type=int, default=d.max_processes, metavar="N",
+                       help=f"processes of one kernel, sandbox only (default {d.max_processes})")
+
     add("release", cmd_release, "Regenerate notebooks/ (the student release) from solutions/ with nbgrader.")
     p = add("check", cmd_check, "Check that reference answers get full marks, the blank release scores 0 "
             "without crashing, and the release is in sync and leaks no solution or hidden test.")
@@ -115,16 +154,27 @@ def build_parser() -> argparse.ArgumentParser:
             "export grading/grades.csv and print the grade table.")
     p.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
+    p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="run the grading jobs on Dask: a local cluster of --workers processes, or the "
+                        "scheduler at ADDRESS (tcp://host:8786); see docs/grading.md")
+    p.add_argument("--db-url", default=None, metavar="URL",
+                   help="gradebook database (default: SQLite grading/gradebook.db), e.g. "
+                        "postgresql+psycopg2://user@host/dbname")
+    add_safety(p)
     p = add("grade", cmd_grade, "Grade one notebook file in a throw-away course directory "
             "(the real gradebook is not touched).", assignments=False)
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("notebook", metavar="NOTEBOOK.ipynb")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    add_safety(p)
     p.add_argument("--source", default=None, metavar="DIR",
                    help="folder of source assignments (default: solutions/)")
     p = add("demo", cmd_demo, "Release, create three sample submissions (reference, blank, partial), "
             "autograde them, generate feedback, export grades and print the table.")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
+    p.add_argument("--unsafe", action="store_true", help="grade without a sandbox where none works")
     p = add("slides", cmd_slides, "Render reveal.js decks of the lectures into build/slides/.")
     p.add_argument("--out", default=None, help="output folder (default: build/slides)")
     return parser
@@ -135,9 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     _quiet()
     from grading.course import UnknownAssignmentError
     from grading.engine import NbgraderStepError
+    from grading.sandbox import SandboxUnavailableError
 
     try:
         return args.func(args)
-    except (UnknownAssignmentError, NbgraderStepError) as exc:
+    except (UnknownAssignmentError, NbgraderStepError, SandboxUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

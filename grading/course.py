@@ -27,6 +27,8 @@ KERNEL_ENV = {
     "TF_ENABLE_ONEDNN_OPTS": "0",
     "TF_FORCE_GPU_ALLOW_GROWTH": "true",
     "PYTHONHASHSEED": "0",
+    # Grading the same submission twice must give the same score.
+    "TF_DETERMINISTIC_OPS": "1",
     "PYTHONWARNINGS": "ignore",
 }
 
@@ -44,6 +46,18 @@ TF_STDERR_NOISE = (
 
 
 @dataclass(frozen=True)
+class GradingLimits:
+    """What one submission may use. ``cell_timeout_s`` is nbgrader's per-cell timeout; the
+    rest is enforced by the sandbox (``grading.sandbox``), so only when it is on."""
+
+    cell_timeout_s: int = CELL_TIMEOUT_S
+    notebook_timeout_s: int = 1800
+    memory_mb: int = 6144
+    max_processes: int = 64
+    max_output_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
 class CourseLayout:
     """Folder names of one course directory, relative to its root."""
 
@@ -54,23 +68,29 @@ class CourseLayout:
     autograded: str = "grading/autograded"
     feedback: str = "grading/feedback"
     gradebook: str = "grading/gradebook.db"
+    integrity: str = "grading/integrity"
+    #: A database URL for nbgrader's gradebook (e.g. ``postgresql+psycopg2://...``); by
+    #: default the SQLite file ``gradebook``.
+    database_url: str | None = None
 
     @classmethod
-    def scratch(cls, root: Path) -> "CourseLayout":
+    def scratch(cls, root: Path, database_url: str | None = None) -> "CourseLayout":
         """Layout of a throw-away course directory (nbgrader's default names)."""
         return cls(root=Path(root), source="source", release="release",
                    submitted="submitted", autograded="autograded",
-                   feedback="feedback", gradebook="gradebook.db")
+                   feedback="feedback", gradebook="gradebook.db", integrity="integrity",
+                   database_url=database_url)
 
     def path(self, step: str) -> Path:
         return self.root / getattr(self, step)
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.root / self.gradebook}"
+        return self.database_url or f"sqlite:///{self.root / self.gradebook}"
 
 
-def apply_course_config(c: Config, layout: CourseLayout) -> Config:
+def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits | None = None,
+                        sandbox: bool = False) -> Config:
     """Fill an nbgrader traitlets ``Config`` with this course's settings."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.converters import Autograde
@@ -94,8 +114,14 @@ def apply_course_config(c: Config, layout: CourseLayout) -> Config:
     # nbgrader's own pipeline, with Execute swapped for a client that cannot miss a reply.
     default_pipeline = Autograde.class_traits()["autograde_preprocessors"].default()
     c.Autograde.autograde_preprocessors = [RobustExecute if p is Execute else p for p in default_pipeline]
-    c.Execute.timeout = CELL_TIMEOUT_S
+    limits = limits or GradingLimits()
+    c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True
+    c.RobustExecute.sandbox = sandbox
+    c.RobustExecute.max_output_bytes = limits.max_output_bytes
+    c.RobustExecute.memory_mb = limits.memory_mb
+    c.RobustExecute.max_processes = limits.max_processes
+    c.RobustExecute.notebook_timeout_s = limits.notebook_timeout_s
     c.Execute.extra_arguments = list(KERNEL_ARGS)
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = TF_STDERR_NOISE
@@ -110,9 +136,10 @@ def apply_course_config(c: Config, layout: CourseLayout) -> Config:
     return c
 
 
-def course_config(layout: CourseLayout | None = None) -> Config:
+def course_config(layout: CourseLayout | None = None, limits: GradingLimits | None = None,
+                  sandbox: bool = False) -> Config:
     """A fresh ``Config`` for ``layout`` (the repository's course by default)."""
-    return apply_course_config(Config(), layout or CourseLayout(root=REPO_ROOT))
+    return apply_course_config(Config(), layout or CourseLayout(root=REPO_ROOT), limits, sandbox)
 
 
 def set_kernel_environment() -> None:

@@ -38,9 +38,10 @@ def write_sample_submissions(assignments: list[str], layout: CourseLayout) -> li
 
 
 def run_demo(assignments: list[str] | None = None, layout: CourseLayout | None = None,
-             progress: bool = True) -> AutogradeReport:
+             progress: bool = True, unsafe: bool = False, workers: int = 1) -> AutogradeReport:
     layout = layout or CourseLayout(root=REPO_ROOT)
     names = assignments or list_assignments(layout.path("source"))
     release(names, layout)
     write_sample_submissions(names, layout)
-    return autograde_course(names, layout, feedback=True, progress=progress)
+    return autograde_course(names, layout, feedback=True, progress=progress, unsafe=unsafe,
+                            workers=workers)

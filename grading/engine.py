@@ -12,7 +12,7 @@ import logging
 import re
 from pathlib import Path
 
-from grading.course import CourseLayout, course_config, set_kernel_environment
+from grading.course import CourseLayout, GradingLimits, course_config, set_kernel_environment
 
 
 class NbgraderStepError(RuntimeError):
@@ -89,7 +89,8 @@ def use_inprocess_alembic_head() -> None:
 class Course:
     """nbgrader operations on one course directory (the repository or a scratch copy)."""
 
-    def __init__(self, layout: CourseLayout, quiet: bool = True):
+    def __init__(self, layout: CourseLayout, quiet: bool = True, limits: GradingLimits | None = None,
+                 sandbox: bool = False):
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
@@ -97,7 +98,8 @@ class Course:
         use_inprocess_alembic_head()
         (layout.root / layout.gradebook).parent.mkdir(parents=True, exist_ok=True)
         self.layout = layout
-        self.config = course_config(layout)
+        self.config = course_config(layout, limits, sandbox)
+        self.sandbox = sandbox
         self.coursedir = CourseDirectory(config=self.config)
         self.api = NbGraderAPI(coursedir=self.coursedir, config=self.config)
         if quiet:

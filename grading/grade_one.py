@@ -9,9 +9,11 @@ from pathlib import Path
 
 import nbformat
 
-from grading.course import REPO_ROOT, CourseLayout, source_notebooks
+from grading.course import REPO_ROOT, CourseLayout, GradingLimits, source_notebooks
 from grading.engine import Course, NbgraderStepError
+from grading.integrity import build_report
 from grading.results import NotebookGrade, max_points, read_notebook_grade
+from grading.sandbox import SandboxUnavailableError, require_sandbox
 
 STUDENT = "student"
 
@@ -52,19 +54,23 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
 
 
 def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None = None,
-                   keep_dir: Path | None = None, feedback: bool = False) -> GradeRun:
+                   keep_dir: Path | None = None, feedback: bool = False, unsafe: bool = False,
+                   limits: GradingLimits | None = None) -> GradeRun:
     """Autograde ``notebook`` as a submission of ``assignment`` with nbgrader.
 
     A scratch course directory is built from ``source_dir/assignment`` (``solutions/`` by
     default), so nothing in the repository's gradebook changes. With ``keep_dir`` the scratch
     course is built there and kept (autograded notebook and, with ``feedback``, the HTML).
+    The kernel runs in the sandbox; where there is none, this refuses (an error result)
+    unless ``unsafe``. The grade carries the submission's integrity report.
     Errors that stop grading are returned as ``status == "error"``, never raised.
     """
     source_dir = Path(source_dir or REPO_ROOT / "solutions")
     notebook = Path(notebook)
     try:
         source_nb = pick_source_notebook(assignment, notebook, source_dir)
-    except (ValueError, LookupError) as exc:
+        sandbox = require_sandbox(unsafe)
+    except (ValueError, LookupError, SandboxUnavailableError) as exc:
         return GradeRun(_error(assignment, notebook.stem, str(exc), 0.0))
     name = source_nb.stem
     try:
@@ -85,12 +91,14 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
         shutil.copyfile(notebook, target)
 
         try:
-            course = Course(layout)
+            course = Course(layout, limits=limits, sandbox=sandbox)
             course.generate_assignment(assignment)
             course.autograde(assignment, STUDENT)
             autograded = course.autograded_notebook(assignment, STUDENT, name)
             grade = read_notebook_grade(layout.db_url, course.coursedir.course_id, assignment,
                                         STUDENT, name, autograded)
+            grade.integrity = build_report(STUDENT, assignment, [
+                (target, layout.path("source") / assignment / source_nb.name, autograded)]).to_json()
             run = GradeRun(grade)
             if keep_dir:
                 run.autograded = autograded

@@ -30,6 +30,8 @@ class NotebookGrade:
     score: float
     max_score: float
     tests: list[TestResult] = field(default_factory=list)
+    #: ``IntegrityReport.to_json()`` of the submission (None when it was not graded).
+    integrity: dict | None = None
 
     def to_json(self) -> dict:
         data = asdict(self)

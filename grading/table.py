@@ -12,13 +12,16 @@ class Cell:
     score: float | None = None
     max_score: float | None = None
     error: str | None = None
+    #: The integrity report's summary ("clean", "2 findings: monkeypatch", ...), when graded.
+    integrity: str | None = None
 
     def render(self) -> str:
         if self.error is not None:
             return "ERROR"
         if self.score is None:
             return "-"
-        return f"{self.score:g}/{self.max_score:g}"
+        flag = " !" if self.integrity not in (None, "clean") else ""
+        return f"{self.score:g}/{self.max_score:g}{flag}"
 
 
 def render_table(rows: dict[str, dict[str, Cell]], assignments: list[str]) -> str:
@@ -38,4 +41,6 @@ def render_table(rows: dict[str, dict[str, Cell]], assignments: list[str]) -> st
               if a in rows[s] and rows[s][a].error is not None]
     for student, assignment, reason in errors:
         out.append(f"ERROR {student}/{assignment}: {reason}")
+    if any(c.integrity not in (None, "clean") for row in rows.values() for c in row.values()):
+        out.append("! = the integrity report lists findings (below, and in grading/integrity/)")
     return "\n".join(out)

@@ -30,6 +30,7 @@ __all__ = [
     "check_shape",
     "check_type",
     "isolate",
+    "require_plain_value",
 ]
 
 # Abstract numpy scalar types: check_dtype matches these by kind (np.issubdtype).
@@ -167,6 +168,34 @@ def _fmt_shape(shape: Sequence[int | None]) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
+#: Packages whose values the checks read. A value of any other class (say, one defined in
+#: the notebook) could answer ``__array__``, ``shape`` or ``__eq__`` with whatever the
+#: test expects, so the checks refuse it instead of asking it.
+TRUSTED_PACKAGES = frozenset({"builtins", "numpy", "tensorflow", "keras", "tf_keras"})
+
+
+def require_plain_value(value: Any, name: str) -> None:
+    """Refuse values the checks cannot read honestly (objects of the student's own classes).
+
+    NumPy arrays (subclasses included: NumPy reads their buffer without asking them),
+    Python and NumPy numbers, TensorFlow tensors and variables, and lists or tuples of
+    these pass.
+    """
+    kind = type(value)
+    if isinstance(value, np.ndarray) or kind in (int, float, bool, complex, str, bytes, type(None)):
+        return
+    if kind in (list, tuple):
+        for item in value:
+            require_plain_value(item, name)
+        return
+    if (kind.__module__ or "").split(".")[0] in TRUSTED_PACKAGES:
+        return
+    raise AssertionError(
+        f"{name} should be a NumPy array, a number or a TensorFlow tensor, not a "
+        f"{kind.__module__}.{kind.__qualname__} object: return the values themselves."
+    )
+
+
 def _shape_of(value: Any) -> tuple[int | None, ...]:
     """Shape of an array-like (numpy, TensorFlow tensor, list, scalar) as a tuple."""
     shape = getattr(value, "shape", None)
@@ -273,6 +302,7 @@ def check_shape(array: Any, expected_shape: Sequence[int | None], name: str) -> 
     """
     if array is None:
         raise _none_message(name)
+    require_plain_value(array, name)
     expected = tuple(None if s is None else int(s) for s in expected_shape)
     try:
         actual = _shape_of(array)
@@ -348,6 +378,7 @@ def check_dtype(
     """
     if array is None:
         raise _none_message(name)
+    require_plain_value(array, name)
     actual = _dtype_of(array)
     if isinstance(expected_dtype, type) and expected_dtype in _ABSTRACT_DTYPES:
         if np.issubdtype(actual, expected_dtype):
@@ -367,6 +398,7 @@ def check_dtype(
 def _as_float_array(value: Any, name: str) -> np.ndarray:
     if value is None:
         raise _none_message(name)
+    require_plain_value(value, name)
     try:
         array = np.asarray(value)
         if array.dtype.kind == "c":
@@ -401,6 +433,7 @@ def check_scalar(value: Any, name: str) -> float:
     """Check that ``value`` is one real number (python, numpy or 0-d array); return it as float."""
     if value is None:
         raise _none_message(name)
+    require_plain_value(value, name)
     if isinstance(value, (bool, np.bool_)):
         raise AssertionError(
             f"{name} should be a number but is a boolean ({value}): return the value itself, "

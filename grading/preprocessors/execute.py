@@ -25,6 +25,7 @@ import ast
 import json
 from pathlib import Path
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
@@ -32,7 +33,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 from grading.kernel_client import SlicedPollingMixin
-from grading.sandbox import GUARD_FILE, SandboxKernelManager
+from grading.sandbox import GUARD_FILE, SandboxKernelManager, SandboxPolicy
 
 METADATA_KEY = "course_grading"
 GUARD_CALL = "__import__('sys').modules['_course_guard'].enter({kind!r}, {label!r})"
@@ -64,14 +65,16 @@ class RobustExecute(SlicedPollingMixin, Execute):
     sandbox = Bool(False, help="Run kernels inside the bubblewrap sandbox.").tag(config=True)
     guard = Bool(True, help="Load the runtime integrity guard into each kernel.").tag(config=True)
     max_output_bytes = Integer(1_000_000, help="Outputs kept per cell; the rest is dropped.").tag(config=True)
+    memory_mb = Integer(6144, help="Sandbox: memory limit of the kernel's processes.").tag(config=True)
+    max_processes = Integer(64, help="Sandbox: most processes the kernel may run.").tag(config=True)
+    notebook_timeout_s = Integer(1800, help="Sandbox: wall time for the whole notebook.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         if self.sandbox:
-            self.kernel_manager_class = SandboxKernelManager
-        arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines")]
-        if self.guard:
-            arguments.append(f"--IPKernelApp.exec_lines={GUARD_EXEC_LINE}")
-        self.extra_arguments = arguments
+            policy = SandboxPolicy(memory_mb=self.memory_mb, max_processes=self.max_processes,
+                                   notebook_timeout_s=self.notebook_timeout_s)
+            self.kernel_manager_class = type("PolicySandboxKernelManager", (SandboxKernelManager,),
+                                             {"policy": policy})
         self._death: str | None = None
         self._died_in: str | None = None
         self._findings: list[dict] = []
@@ -87,6 +90,17 @@ class RobustExecute(SlicedPollingMixin, Execute):
             "sandbox": bool(self.sandbox), "findings": self._findings,
         }
         return nb, resources
+
+    async def async_start_new_kernel(self, **kwargs):
+        # Here, not in preprocess(): nbconvert re-reads c.Execute.extra_arguments in between.
+        arguments = [a for a in self.extra_arguments if not a.startswith("--IPKernelApp.exec_lines")]
+        if self.guard:
+            arguments.append(f"--IPKernelApp.exec_lines={GUARD_EXEC_LINE}")
+        self.extra_arguments = arguments
+        return await super().async_start_new_kernel(**kwargs)
+
+    # nbclient binds the sync twin to its own coroutine; nbconvert's setup_kernel calls it.
+    start_new_kernel = run_sync(async_start_new_kernel)
 
     def create_kernel_manager(self):
         self._last_km = super().create_kernel_manager()  # nbclient drops self.km at cleanup

@@ -345,3 +345,43 @@ def test_check_not_modified_shows_round_off_changes() -> None:
     with pytest.raises(AssertionError) as info:
         testing.check_not_modified(before, after, "x")
     assert repr(before[0]) in str(info.value) and repr(after[0]) in str(info.value)
+
+
+def test_checks_refuse_objects_that_could_lie():
+    """A student's object whose __array__ peeks at the caller's expected value must not pass."""
+    import sys
+
+    class Liar:
+        shape = (3,)
+        dtype = np.dtype(np.float64)
+
+        def __array__(self, dtype=None, copy=None):
+            frame = sys._getframe(1)
+            while frame is not None and "expected" not in frame.f_locals:
+                frame = frame.f_back
+            return np.asarray(frame.f_locals["expected"], dtype=dtype)
+
+        def __eq__(self, other):
+            return True
+
+    expected = np.array([0.5, -0.5, -1.5])
+    for check in (lambda: testing.check_close(Liar(), expected, "predict(X, w, b)"),
+                  lambda: testing.check_shape(Liar(), (3,), "predict(X, w, b)"),
+                  lambda: testing.check_dtype(Liar(), np.floating, "predict(X, w, b)"),
+                  lambda: testing.check_scalar(Liar(), "cost"),
+                  lambda: testing.check_close([Liar()], [expected], "predict(X, w, b)")):
+        with pytest.raises(AssertionError, match="not a .*Liar object"):
+            check()
+
+
+def test_checks_still_read_plain_values():
+    class Sub(np.ndarray):
+        def __eq__(self, other):  # NumPy reads the buffer; this is never asked
+            return True
+
+    value = np.array([1.0, 2.0]).view(Sub)
+    testing.check_close(value, np.array([1.0, 2.0]), "a subclass with the right values")
+    with pytest.raises(AssertionError):
+        testing.check_close(value, np.array([1.0, 3.0]), "a subclass with a wrong value")
+    testing.check_close([1.0, np.float32(2.0)], [1.0, 2.0], "a list of numbers")
+    testing.check_scalar(np.float64(1.5), "a NumPy scalar")

@@ -1,0 +1,356 @@
+"""Hostile submissions against a real notebook: every attack and fault ends as specified.
+
+One course directory with notebook 01 is autograded once (two workers, sandboxed, short
+limits) with one student per attack or fault, beside an honest student and a control
+student whose answers are wrong in the same way as the attackers' but who does not
+cheat. Each test then reads that one run: a cheat must not score more than the control,
+must show in the integrity report, and must not change anyone else's grade.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import shutil
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+
+from grading.course import REPO_ROOT, CourseLayout, GradingLimits
+from grading.submissions import fill_answers
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
+
+A = "01_linear_regression"
+NB = "linear_regression.ipynb"
+LIMITS = GradingLimits(cell_timeout_s=20, notebook_timeout_s=300, memory_mb=2048, max_processes=32)
+WRONG_PREDICT = "def predict(X, w, b):\n    return np.zeros(np.shape(X)[0])\n"
+LIAR = '''import sys
+
+class Liar:
+    shape = (3,)
+    dtype = np.dtype("float64")
+
+    def __array__(self, dtype=None, copy=None):
+        frame = sys._getframe(1)
+        while frame is not None and "expected" not in frame.f_locals:
+            frame = frame.f_back
+        return np.asarray(frame.f_locals["expected"] if frame else [0.0], dtype=dtype)
+
+    def __eq__(self, other):
+        return True
+
+def predict(X, w, b):
+    return Liar()
+'''
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if _meta(c).get("grade_id") == grade_id)
+
+
+def _append(nb, grade_id, code):
+    nb = copy.deepcopy(nb)
+    cell = _cell(nb, grade_id)
+    cell.source = cell.source.rstrip() + "\n" + code
+    return nb
+
+
+def _replace(nb, grade_id, code):
+    nb = copy.deepcopy(nb)
+    _cell(nb, grade_id).source = code
+    return nb
+
+
+def _submissions(reference, blank, root: Path) -> dict:
+    """student -> a notebook, or a callable that fills the student's folder itself."""
+    wrong = _replace(reference, "predict", WRONG_PREDICT)
+    other = root / "grading" / "autograded" / "honest" / A / NB
+    subs = {
+        "honest": reference,
+        "control_wrong": wrong,
+        # Tampering: none of these may score more than control_wrong.
+        "patch_testing": _append(wrong, "predict", "import helpers.testing\n"
+                                 "testing.check_close = lambda *a, **k: None\n"
+                                 "helpers.testing.check_close = lambda *a, **k: None\n"),
+        "patch_numpy": _append(wrong, "predict", "np.isclose = lambda a, b, **k: np.ones(np.broadcast(a, b).shape, bool)\n"
+                               "np.allclose = lambda *a, **k: True\n"),
+        "patch_builtins": _append(wrong, "predict", "import builtins\n_real_all = builtins.all\n"
+                                  "builtins.all = lambda *a: True\nbuiltins.AssertionError = UserWarning\n"),
+        "lying_object": _replace(reference, "predict", LIAR),
+        "read_solutions": _append(blank, "predict", (
+            "import json, pathlib\n"
+            "for p in ['../../../../solutions/01_linear_regression/linear_regression.ipynb',\n"
+            f"          {str(root / 'solutions' / A / NB)!r}]:\n"
+            "    try:\n"
+            "        for c in json.loads(pathlib.Path(p).read_text())['cells']:\n"
+            "            if c['metadata'].get('nbgrader', {}).get('solution'):\n"
+            "                exec(''.join(c['source']))\n"
+            "    except OSError:\n"
+            "        pass\n")),
+        "write_others": _append(reference, "predict", (
+            "for p, data in [(" f"{str(root / 'grading' / 'gradebook.db')!r}, b'garbage'), "
+            f"({str(other)!r}, b'{{}}')]:\n"
+            "    try:\n"
+            "        open(p, 'wb').write(data)\n"
+            "    except OSError:\n"
+            "        pass\n")),
+        "escape": _append(reference, "predict", (
+            "import socket, subprocess\n"
+            "try:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\nexcept OSError:\n    pass\n"
+            "try:\n    subprocess.run(['cat', '/etc/shadow'], capture_output=True, timeout=5)\nexcept Exception:\n    pass\n")),
+        # Faults.
+        "infinite_loop": _replace(reference, "predict", "while True:\n    pass\n"),
+        "memory_bomb": _append(reference, "mse_gradients",
+                               "hog = []\nwhile True:\n    hog.append(np.ones(2**24))\n"),
+        "os_exit": _append(reference, "gradient_descent", "import os\nos._exit(3)\n"),
+        "segfault": _append(reference, "normal_equation", "import ctypes\nctypes.string_at(0)\n"),
+        "sys_exit": _append(reference, "predict", "import sys\nsys.exit(3)\n"),
+        "fork_many": _append(reference, "mse_cost", "import subprocess\n"
+                             "kids = [subprocess.Popen(['sleep', '60']) for _ in range(60)]\n"),
+        "big_print": _append(reference, "predict", "print('x' * 100_000_000)\n"),
+        "edited_tests": _edit_tests(blank),
+        "deleted_cells": _delete_tests(reference),
+        "duplicated_cells": _duplicate(reference, ["predict", "test_predict_values"]),
+        "changed_metadata": _change_metadata(reference),
+        "malformed_json": lambda folder: (folder / NB).write_text('{"cells": [ nope'),
+        "renamed": lambda folder: nbformat.write(reference, folder / "my_linear_regression.ipynb"),
+        "missing": lambda folder: (folder / "notes.txt").write_text("I forgot the notebook"),
+    }
+    return subs
+
+
+def _edit_tests(nb):
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if _meta(cell).get("grade") and not _meta(cell).get("solution"):
+            cell.source = "pass  # tests? what tests?"
+    return nb
+
+
+def _delete_tests(nb):
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if not (_meta(c).get("grade") and not _meta(c).get("solution"))]
+    return nb
+
+
+def _duplicate(nb, grade_ids):
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        if _meta(cell).get("grade_id") in grade_ids:
+            twin = copy.deepcopy(cell)
+            twin["id"] = uuid.uuid4().hex[:8]
+            cells.append(twin)
+    nb.cells = cells
+    return nb
+
+
+def _change_metadata(nb):
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        cell["id"] = uuid.uuid4().hex[:8]
+    _meta(_cell(nb, "test_predict_shape"))["points"] = 100
+    _meta(_cell(nb, "test_predict_values"))["grade"] = False
+    _meta(_cell(nb, "test_mse_cost_type"))["locked"] = False
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    from grading.autograde import autograde_course
+    from grading.release import release
+
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(REPO_ROOT / "solutions" / A, root / "solutions" / A)
+    layout = CourseLayout(root=root)
+    release([A], layout)
+    source = nbformat.read(layout.path("source") / A / NB, as_version=4)
+    blank = nbformat.read(layout.path("release") / A / NB, as_version=4)
+    reference = fill_answers(blank, source)
+    for student, sub in _submissions(reference, blank, root).items():
+        folder = layout.path("submitted") / student / A
+        folder.mkdir(parents=True)
+        sub(folder) if callable(sub) else nbformat.write(sub, folder / NB)
+    report = autograde_course([A], layout, workers=2, limits=LIMITS, progress=False)
+    with open(report.csv_path) as fh:
+        csv_rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    full = sum(_meta(c)["points"] for c in source.cells if _meta(c).get("grade") and not _meta(c).get("solution"))
+    return SimpleNamespace(layout=layout, report=report, rows=report.rows, csv=csv_rows, source=source, full=full)
+
+
+def score(graded, student) -> float:
+    cell = graded.rows[student][A]
+    assert cell.error is None, f"{student} was not graded: {cell.error}"
+    return cell.score
+
+
+def findings(graded, student) -> list[dict]:
+    return graded.report.integrity[(student, A)].findings
+
+
+def kinds(graded, student) -> set[str]:
+    return {f["kind"] for f in findings(graded, student)}
+
+
+def points_before(source, grade_id) -> float:
+    """Points of the test cells that come before the cell ``grade_id`` in the notebook."""
+    total = 0.0
+    for cell in source.cells:
+        if _meta(cell).get("grade_id") == grade_id:
+            return total
+        if _meta(cell).get("grade") and not _meta(cell).get("solution"):
+            total += _meta(cell)["points"]
+    raise KeyError(grade_id)
+
+
+def autograded(graded, student):
+    return nbformat.read(graded.layout.path("autograded") / student / A / NB, as_version=4)
+
+
+def test_honest_and_control_students(graded):
+    cell = graded.rows["honest"][A]
+    assert cell.score == cell.max_score == graded.full
+    assert cell.integrity == "clean"
+    assert findings(graded, "honest") == []
+    assert 0 < score(graded, "control_wrong") < graded.full
+    assert findings(graded, "control_wrong") == []
+
+
+@pytest.mark.parametrize("student", ["patch_testing", "patch_numpy", "patch_builtins"])
+def test_monkeypatching_gains_nothing_and_is_reported(graded, student):
+    assert score(graded, student) == score(graded, "control_wrong")
+    found = [f for f in findings(graded, student) if f["kind"] == "monkeypatch"]
+    assert {f["source"] for f in found} == {"static", "runtime"}, found
+    assert any("restored" in f["detail"] for f in found if f["source"] == "runtime")
+
+
+def test_lying_object_gains_nothing_and_is_reported(graded):
+    assert score(graded, "lying_object") <= score(graded, "control_wrong")
+    assert {"lying-object", "introspection"} <= kinds(graded, "lying_object")
+    values = next(c for c in autograded(graded, "lying_object").cells
+                  if _meta(c).get("grade_id") == "test_predict_values")
+    assert "Liar object" in json.dumps(values.outputs)
+
+
+def test_solutions_cannot_be_read(graded):
+    assert score(graded, "read_solutions") == 0
+    runtime = [f for f in findings(graded, "read_solutions") if f["source"] == "runtime"]
+    assert any(f["kind"] == "file-access" and "solutions" in f["detail"] for f in runtime), runtime
+    assert "file-access" in {f["kind"] for f in findings(graded, "read_solutions") if f["source"] == "static"}
+
+
+def test_gradebook_and_other_students_cannot_be_written(graded):
+    assert score(graded, "write_others") == graded.full
+    assert graded.rows["honest"][A].score == graded.full
+    assert float(graded.csv["honest"]["score"]) == graded.full
+    assert len(autograded(graded, "honest").cells) > 10, "another student's autograded notebook was overwritten"
+    opens = [f for f in findings(graded, "write_others") if f["source"] == "runtime" and f["kind"] == "file-access"]
+    assert any("gradebook.db" in f["detail"] for f in opens), opens
+
+
+def test_network_and_processes_are_blocked_and_reported(graded):
+    assert score(graded, "escape") == graded.full
+    assert {"network", "process"} <= kinds(graded, "escape")
+    runtime = {f["kind"] for f in findings(graded, "escape") if f["source"] == "runtime"}
+    assert {"network", "process"} <= runtime
+
+
+def test_infinite_loop_is_interrupted_and_the_rest_is_graded(graded):
+    got = score(graded, "infinite_loop")
+    assert 0 < got < graded.full
+    loop_cell = _cell(autograded(graded, "infinite_loop"), "predict")
+    assert any(o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in loop_cell.outputs)
+
+
+@pytest.mark.parametrize("student, cell, reason", [
+    ("memory_bomb", "mse_gradients", "memory limit exceeded"),
+    ("os_exit", "gradient_descent", "kernel process ended"),
+    ("segfault", "normal_equation", "kernel process ended"),
+    ("fork_many", "mse_cost", "process limit exceeded"),
+])
+def test_dead_kernel_keeps_earlier_credit_and_names_the_cell(graded, student, cell, reason):
+    assert score(graded, student) == points_before(graded.source, cell)
+    report = graded.report.integrity[(student, A)]
+    assert report.died_in == cell
+    assert reason in report.death
+    assert f"kernel died in {cell}" in graded.rows[student][A].integrity
+    assert f"kernel died in {cell}" in graded.csv[student]["integrity"]
+    later = _cell(autograded(graded, student), "test_fit_linear_tf_replay")
+    assert later.outputs[0]["ename"] == "KernelDied"
+
+
+def test_sys_exit_does_not_kill_grading(graded):
+    assert score(graded, "sys_exit") == graded.full
+    assert "kernel-exit" in kinds(graded, "sys_exit")
+
+
+def test_huge_print_is_capped(graded):
+    assert score(graded, "big_print") == graded.full
+    path = graded.layout.path("autograded") / "big_print" / A / NB
+    assert path.stat().st_size < 5_000_000
+    text = json.dumps(_cell(autograded(graded, "big_print"), "predict").outputs)
+    assert "bytes of output were dropped" in text
+
+
+def test_edited_tests_are_restored(graded):
+    assert score(graded, "edited_tests") == 0
+    assert any("edited" in f["detail"] for f in findings(graded, "edited_tests") if f["kind"] == "structure")
+
+
+def test_deleted_tests_are_added_back(graded):
+    cell = graded.rows["deleted_cells"][A]
+    assert (cell.score, cell.max_score) == (graded.full, graded.full)
+    assert any("deleted" in f["detail"] for f in findings(graded, "deleted_cells"))
+
+
+def test_duplicated_cells_are_graded_once(graded):
+    cell = graded.rows["duplicated_cells"][A]
+    assert (cell.score, cell.max_score) == (graded.full, graded.full)
+    assert any("duplicated" in f["detail"] for f in findings(graded, "duplicated_cells"))
+
+
+def test_changed_ids_and_metadata_do_not_change_points(graded):
+    cell = graded.rows["changed_metadata"][A]
+    assert (cell.score, cell.max_score) == (graded.full, graded.full)
+    assert any(f["kind"] == "structure" and "points" in f["detail"] for f in findings(graded, "changed_metadata"))
+
+
+@pytest.mark.parametrize("student, reason", [
+    ("malformed_json", "not a readable notebook"),
+    ("renamed", "expected linear_regression.ipynb but found my_linear_regression.ipynb"),
+    ("missing", "expected linear_regression.ipynb but found no notebook"),
+])
+def test_unreadable_submissions_get_a_clear_reason(graded, student, reason):
+    cell = graded.rows[student][A]
+    assert cell.error is not None and reason in cell.error
+    assert student not in graded.csv or float(graded.csv[student]["score"] or 0) == 0
+
+
+def test_every_submission_has_a_grade_or_a_reason(graded):
+    students = {p.name for p in graded.layout.path("submitted").iterdir()}
+    assert set(graded.rows) == students
+    for student in students:
+        cell = graded.rows[student][A]
+        assert (cell.score is not None) != (cell.error is not None), student
+    table = graded.report.table()
+    assert "INTEGRITY patch_numpy/01_linear_regression: monkeypatch" in table
+    assert "ERROR malformed_json/01_linear_regression" in table
+
+
+def test_findings_are_flagged_in_the_gradebook(graded):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(graded.layout.db_url, "dl-course") as gb:
+        flagged = {nb.student.id: nb.flagged for nb in gb.find_assignment(A).notebooks[0].submissions}
+    assert flagged["patch_numpy"] is True
+    assert flagged["honest"] is False
