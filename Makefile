@@ -39,4 +39,4 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/grading_benchmark.py
 
 clean:
-	rm -rf build grading/submitted grading/autograded grading/feedback grading/gradebook.db grading/grades.csv
+	rm -rf build grading/submitted grading/autograded grading/feedback grading/integrity grading/gradebook.db grading/grades.csv

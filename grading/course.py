@@ -94,9 +94,9 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     """Fill an nbgrader traitlets ``Config`` with this course's settings."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
+    from nbgrader.preprocessors import ClearHiddenTests, DeduplicateIds, Execute, GetGrades
 
-    from grading.preprocessors import ClearHiddenTestOutputs, RobustExecute
+    from grading.preprocessors import ClearHiddenTestOutputs, RestoreCellMetadata, RobustExecute
 
     c.CourseDirectory.root = str(layout.root)
     c.CourseDirectory.course_id = COURSE_ID
@@ -114,6 +114,10 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     # nbgrader's own pipeline, with Execute swapped for a client that cannot miss a reply.
     default_pipeline = Autograde.class_traits()["autograde_preprocessors"].default()
     c.Autograde.autograde_preprocessors = [RobustExecute if p is Execute else p for p in default_pipeline]
+    # ... and nbgrader's sanitizing steps with duplicated cells and changed flags repaired.
+    sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
+    at = sanitize.index(DeduplicateIds) + 1
+    c.Autograde.sanitize_preprocessors = sanitize[:at] + [RestoreCellMetadata] + sanitize[at:]
     limits = limits or GradingLimits()
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True

@@ -54,7 +54,8 @@ class _Guard:
 
     def _allowed_folders(self):
         """Where student code may read: its own folder, Python, the OS, ``helpers`` and its
-        data; inside the sandbox also its private /tmp and home (nothing else is there)."""
+        data; inside the sandbox also its private home. Not /tmp: outside the sandbox the
+        grader's scratch courses live there."""
         folders = {sys.prefix, sys.base_prefix, os.getcwd(), "/usr", "/etc", "/proc/self", "/sys",
                    "/dev", os.path.dirname(self.shell.compile.get_code_name("", "", 0))}
         helpers = sys.modules.get("helpers")
@@ -62,7 +63,7 @@ class _Guard:
             package = os.path.dirname(helpers.__file__)
             folders |= {package, os.path.join(os.path.dirname(package), "data")}
         if os.environ.get("COURSE_SANDBOX") == "1":
-            folders |= {"/tmp", os.path.expanduser("~")}
+            folders.add(os.path.expanduser("~"))  # private to the sandbox
         return folders
 
     @staticmethod

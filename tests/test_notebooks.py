@@ -44,6 +44,16 @@ def test_blank_release_scores_zero_with_clear_messages(key, graded_reference):
 
 
 @notebooks
+@pytest.mark.parametrize("kind", ["reference", "blank"])
+def test_honest_submissions_run_sandboxed_with_a_clean_integrity_report(key, kind, graded_reference):
+    """Every notebook works inside the sandbox, and neither the static scan nor the runtime
+    guard finds anything in an honest submission (no false alarms for instructors)."""
+    integrity = graded_reference[key][kind].grade.integrity
+    assert integrity["sandboxed"] is True
+    assert integrity["findings"] == [] and integrity["died_in"] is None, integrity
+
+
+@notebooks
 def test_release_is_what_nbgrader_generates(key):
     assert release_drift(key[0]) == []
 

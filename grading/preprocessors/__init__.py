@@ -2,5 +2,6 @@
 
 from grading.preprocessors.execute import RobustExecute
 from grading.preprocessors.hidden_tests import ClearHiddenTestOutputs
+from grading.preprocessors.restore_metadata import RestoreCellMetadata
 
-__all__ = ["ClearHiddenTestOutputs", "RobustExecute"]
+__all__ = ["ClearHiddenTestOutputs", "RestoreCellMetadata", "RobustExecute"]

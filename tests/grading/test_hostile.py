@@ -97,10 +97,10 @@ def _submissions(reference, blank, root: Path) -> dict:
             "    except OSError:\n"
             "        pass\n")),
         "write_others": _append(reference, "predict", (
-            "for p, data in [(" f"{str(root / 'grading' / 'gradebook.db')!r}, b'garbage'), "
+            "for p, blob in [(" f"{str(root / 'grading' / 'gradebook.db')!r}, b'garbage'), "
             f"({str(other)!r}, b'{{}}')]:\n"
             "    try:\n"
-            "        open(p, 'wb').write(data)\n"
+            "        open(p, 'wb').write(blob)\n"
             "    except OSError:\n"
             "        pass\n")),
         "escape": _append(reference, "predict", (
