@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(PY) -m grading demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 release: $(STAMP)
 	$(PY) -m grading release

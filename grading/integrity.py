@@ -31,7 +31,9 @@ EVENT_KINDS = {
     "gc.get_objects": "introspection", "gc.get_referrers": "introspection",
     "gc.get_referents": "introspection", "sys.settrace": "introspection",
     "sys.setprofile": "introspection", "sys.addaudithook": "introspection",
-    "ctypes.dlopen": "native-code", "ctypes.dlsym": "native-code",
+    "ctypes.dlopen": "native-code", "ctypes.dlsym": "native-code", "ctypes.string_at": "native-code",
+    "ctypes.wstring_at": "native-code", "ctypes.cdata": "native-code", "ctypes.addressof": "native-code",
+    "ctypes.call_function": "native-code",
     "socket.connect": "network", "socket.bind": "network",
 }
 

@@ -34,10 +34,13 @@ IPYTHON_BUILTINS = {"get_ipython", "exit", "quit", "display"}
 #: Events recorded when any frame on the stack is a student cell.
 ANY_STUDENT_FRAME = {"open", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
                      "os.spawn", "os.kill", "os.fork", "socket.connect", "socket.bind",
-                     "ctypes.dlopen", "ctypes.dlsym", "sys.addaudithook"}
-#: Events recorded when the student's own code called the function directly.
+                     "sys.addaudithook"}
+#: Events recorded when the student's own code called the function directly (libraries
+#: such as TensorBoard use ctypes and frames themselves, on the student's behalf).
 CALLER_IS_STUDENT = {"sys._getframe", "sys._current_frames", "gc.get_objects", "gc.get_referrers",
-                     "gc.get_referents", "sys.settrace", "sys.setprofile"}
+                     "gc.get_referents", "sys.settrace", "sys.setprofile", "ctypes.dlopen",
+                     "ctypes.dlsym", "ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata",
+                     "ctypes.addressof", "ctypes.call_function"}
 
 
 class _Guard:

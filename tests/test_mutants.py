@@ -58,7 +58,6 @@ def answer_cells(nb) -> dict[str, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("notebooks")
 @pytest.mark.parametrize("mutant_file", MUTANT_FILES, ids=[p.stem for p in MUTANT_FILES])
 def test_every_mutant_loses_points(mutant_file: Path, tmp_path: Path):
     from grading.kernel_client import CourseNotebookClient

@@ -15,7 +15,7 @@ from grading.leaks import find_leaks, html_to_text, notebook_text, secret_lines
 from grading.release import release_drift
 from tests.conftest import REAL_NOTEBOOK_IDS, REAL_NOTEBOOKS
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
+pytestmark = [pytest.mark.slow]
 
 
 def _source(graded, key):

@@ -35,7 +35,8 @@ def test_grade_json_matches_golden(kind, tiny_notebooks):
 
 def test_grade_json_contract_fields(tiny_notebooks):
     result = json.loads(run_grade_cli(tiny_notebooks["partial"]).stdout)
-    assert set(result) == {"assignment", "notebook", "status", "error", "score", "max_score", "tests"}
+    assert set(result) == {"assignment", "notebook", "status", "error", "score", "max_score", "tests", "integrity"}
+    assert set(result["integrity"]) == {"student", "assignment", "findings", "died_in", "death", "sandboxed"}
     assert result["status"] == "graded" and result["error"] is None
     assert 0 < result["score"] < result["max_score"]
     for test in result["tests"]:
@@ -93,7 +94,7 @@ def test_feedback_hides_hidden_tests(tiny_notebooks, tmp_path):
     assert "square(-4) should be 16" in text, "the failure message itself must stay in the feedback"
 
 
-def test_a_dying_kernel_is_an_error_with_a_reason(tiny_notebooks, tmp_path):
+def test_a_dying_kernel_keeps_earlier_credit_and_names_the_cell(tiny_notebooks, tmp_path):
     import nbformat
 
     nb = nbformat.read(tiny_notebooks["reference"], as_version=4)
@@ -101,7 +102,12 @@ def test_a_dying_kernel_is_an_error_with_a_reason(tiny_notebooks, tmp_path):
         cell.source = cell.source.replace("return x * x", "import os\n    os._exit(1)")
     nbformat.write(nb, tmp_path / "tiny.ipynb")
     proc = run_grade_cli(tmp_path / "tiny.ipynb")
-    assert proc.returncode == 1
+    assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["status"] == "error"
-    assert result["error"].startswith("the kernel died while running the notebook")
+    assert result["status"] == "graded" and result["score"] == 2.0
+    assert [(t["grade_id"], t["score"]) for t in result["tests"]] == [
+        ("test_add", 2.0), ("test_square_visible", 0.0), ("test_square_hidden", 0.0)]
+    assert result["integrity"]["died_in"] == "test_square_visible"
+    assert "the kernel process ended" in result["integrity"]["death"]
+    assert result["tests"][1]["message"].startswith("KernelDied: the kernel died in test_square_visible")
+    assert result["tests"][2]["message"].startswith("KernelDied: not run: the kernel died in test_square_visible")

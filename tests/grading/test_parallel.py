@@ -24,7 +24,7 @@ import pytest
 from grading.course import CourseLayout
 from tests.conftest import FIXTURE_SOURCE, TINY
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("parallel")]
+pytestmark = [pytest.mark.slow]
 
 STUDENTS = {"s1": "reference", "s2": "blank", "s3": "partial", "s4": "reference",
             "s5": "partial", "s6": "blank"}

@@ -16,7 +16,6 @@ import pytest
 from grading.course import REPO_ROOT, GradingLimits
 from tests.conftest import FIXTURE_SOURCE, TINY
 
-pytestmark = pytest.mark.xdist_group("sandbox")
 
 PROBE = '''import json, os, socket
 seen = {"cwd": os.getcwd(), "repo": sorted(os.listdir(%r)), "grading": sorted(os.listdir(%r)),
