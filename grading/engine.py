@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import warnings
 from pathlib import Path
 
 from grading.course import CourseLayout, GradingLimits, course_config, set_kernel_environment
@@ -96,6 +97,9 @@ class Course:
 
         set_kernel_environment()
         use_inprocess_alembic_head()
+        # nbgrader 0.9 with SQLAlchemy 2 warns on every autograde (harmless autoflush notices);
+        # here, not only in the CLI, because grading workers are fresh processes.
+        warnings.filterwarnings("ignore", message=r"Object of type .* not in session")
         (layout.root / layout.gradebook).parent.mkdir(parents=True, exist_ok=True)
         self.layout = layout
         self.config = course_config(layout, limits, sandbox)
