@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -59,6 +60,12 @@ def ensure_in_gradebook(course: Course, assignment: str) -> None:
 def submission_problem(course: Course, assignment: str, student: str) -> str | None:
     """Why a submitted folder cannot be graded (misnamed or unreadable notebook), or None."""
     folder = course.layout.path("submitted") / student / assignment
+    for root, dirs, files in os.walk(folder):  # nbgrader copies what links point to
+        for name in dirs + files:
+            path = Path(root) / name
+            if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                return (f"the submission contains {path.relative_to(folder)}, a link or special file; "
+                        "submit plain files only")
     expected = [p.name for p in source_notebooks(assignment, course.layout.path("source"))]
     present = sorted(p.name for p in folder.glob("*.ipynb"))
     missing = [name for name in expected if name not in present]
@@ -128,6 +135,13 @@ def integrity_of(course: Course, assignment: str, student: str) -> IntegrityRepo
 def grade_job(layout: CourseLayout, assignment: str, student: str, options: GradingOptions) -> JobResult:
     """Autograde one submission (in whatever process runs it), with its integrity report and
     feedback. Never raises: a broken submission comes back as a ``Cell`` with an error."""
+    try:
+        return _grade_job(layout, assignment, student, options)
+    except Exception as exc:  # noqa: BLE001 (even cleanup failed: still one result per job)
+        return JobResult(assignment, student, Cell(error=f"grading failed: {type(exc).__name__}: {exc}"))
+
+
+def _grade_job(layout: CourseLayout, assignment: str, student: str, options: GradingOptions) -> JobResult:
     course = Course(layout, limits=options.limits, sandbox=options.sandbox)
     try:
         problem = submission_problem(course, assignment, student)
@@ -185,9 +199,13 @@ def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, 
 def _pool_results(jobs: list[tuple], workers: int):
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        futures = [pool.submit(_run_job, job) for job in jobs]
+        futures = {pool.submit(_run_job, job): job for job in jobs}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 (a worker process died: report, go on)
+                _, assignment, student, _ = futures[future]
+                yield JobResult(assignment, student, Cell(error=f"the grading worker died: {type(exc).__name__}: {exc}"))
 
 
 def autograde_course(assignments: list[str] | None = None, layout: CourseLayout | None = None,

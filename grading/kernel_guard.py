@@ -26,8 +26,20 @@ import json
 import os
 import sys
 
-WATCHED_MODULES = ("builtins", "math", "numpy", "numpy.testing", "numpy.linalg", "helpers.testing",
-                   "helpers.gradcheck")
+WATCHED_MODULES = ("builtins", "math", "numpy", "numpy.testing", "numpy.linalg", "numpy.random",
+                   "helpers", "helpers.testing", "helpers.gradcheck", "helpers.data",
+                   "scipy.special", "scipy.stats", "sklearn.metrics", "sklearn.linear_model",
+                   "sklearn.neighbors")
+#: Imported by the guard itself; the others are watched from when the instructor's cells
+#: import them (snapshots are taken after instructor cells, never after student cells).
+EAGER_MODULES = ("builtins", "math", "numpy", "numpy.testing", "numpy.linalg", "numpy.random",
+                 "helpers", "helpers.testing", "helpers.gradcheck")
+#: Packages whose functions, bound to a name by an instructor's cell, are restored by name.
+WATCHED_ROOTS = ("numpy", "helpers", "scipy", "sklearn", "tensorflow", "keras", "math", "builtins")
+#: IPython's lists of input and AST transformers (a student could turn every test into ``pass``).
+SHELL_LISTS = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
+_MISSING = object()
+_PLAIN_CALLABLES = (type, type(len), type(lambda: 0))
 
 #: Builtins that IPython itself swaps in and out around every cell.
 IPYTHON_BUILTINS = {"get_ipython", "exit", "quit", "display"}
@@ -52,59 +64,166 @@ class _Guard:
         self.reported = 0
         self.fd = int(os.environ.get("COURSE_GUARD_FD", "-1"))
         self.busy = False
+        self.sandboxed = os.environ.get("COURSE_SANDBOX") == "1"
         self.allowed_roots = tuple(os.path.realpath(p) + os.sep for p in self._allowed_folders())
-        self.snapshot = {name: self._callables(mod) for name, mod in self._modules().items()}
+        # Folders bwrap created in the private /tmp on the way to a bound folder (this
+        # kernel's own, when the course lives under /tmp): nothing of the student's is there.
+        cwd = os.path.realpath(os.getcwd())
+        self.mount_parents = {os.path.dirname(cwd)} if cwd.startswith("/tmp/") else set()
+        while self.mount_parents and min(self.mount_parents, key=len) not in ("/tmp", "/"):
+            self.mount_parents.add(os.path.dirname(min(self.mount_parents, key=len)))
+        self.mount_parents.discard("/tmp")
+        self.snapshot: dict[str, dict] = {}
+        self.names: dict[str, object] = {}  # user-namespace names the instructor's cells bound
+        self._snapshot_new_modules()
+        self.shell_state = None  # taken at the first ``enter``, after install() registered its hook
 
     def _allowed_folders(self):
         """Where student code may read: its own folder, Python, the OS, ``helpers`` and its
-        data; inside the sandbox also its private home. Not /tmp: outside the sandbox the
-        grader's scratch courses live there."""
+        data, course data folders; inside the sandbox also its private home."""
         folders = {sys.prefix, sys.base_prefix, os.getcwd(), "/usr", "/etc", "/proc/self", "/sys",
                    "/dev", os.path.dirname(self.shell.compile.get_code_name("", "", 0))}
+        folders |= {os.environ[k] for k in ("COURSE_DATA_DIR", "KERAS_HOME") if os.environ.get(k)}
         helpers = sys.modules.get("helpers")
         if helpers is not None and getattr(helpers, "__file__", None):
             package = os.path.dirname(helpers.__file__)
             folders |= {package, os.path.join(os.path.dirname(package), "data")}
-        if os.environ.get("COURSE_SANDBOX") == "1":
+        if self.sandboxed:
             folders.add(os.path.expanduser("~"))  # private to the sandbox
         return folders
 
-    @staticmethod
-    def _modules():
-        mods = {}
-        for name in WATCHED_MODULES:
-            try:
-                __import__(name)
-                mods[name] = sys.modules[name]
-            except Exception:  # a course without helpers or NumPy still gets the rest
-                continue
-        return mods
+    def _path_allowed(self, path):
+        real = os.path.realpath(path)
+        if real.startswith(self.allowed_roots):
+            return True
+        # The sandbox's /tmp is private: what exists there (or is being created in an
+        # existing folder) is the student's own; a path that leads nowhere is a probe.
+        parent = os.path.dirname(real)
+        return (self.sandboxed and real.startswith("/tmp/")
+                and (os.path.exists(real) or (os.path.isdir(parent) and parent not in self.mount_parents)))
 
+    # -------------------------------------------------------------- snapshots
     @staticmethod
-    def _callables(module):
-        return {k: v for k, v in vars(module).items()
-                if (callable(v) or type(v) is type(sys)) and not (module is builtins and k in IPYTHON_BUILTINS)}
+    def _state_of(module):
+        """What a test relies on in ``module``: its functions (with their code and
+        defaults, which can be swapped without replacing the function), classes and
+        submodules; for the course's own modules every attribute."""
+        own = module.__name__.startswith("helpers")
+        state = {}
+        for key, value in vars(module).items():
+            if module is builtins and key in IPYTHON_BUILTINS:
+                continue
+            if callable(value) or type(value) is type(sys) or (own and not key.startswith("__")):
+                code = getattr(value, "__code__", None)
+                state[key] = (value, code, getattr(value, "__defaults__", None),
+                              getattr(value, "__kwdefaults__", None))
+        return state
+
+    def _snapshot_new_modules(self):
+        for name in WATCHED_MODULES:
+            module = sys.modules.get(name)
+            if module is None and name in EAGER_MODULES:
+                try:
+                    __import__(name)
+                    module = sys.modules[name]
+                except Exception:  # a course without helpers or NumPy still gets the rest
+                    continue
+            if module is not None and name not in self.snapshot:
+                self.snapshot[name] = self._state_of(module)
+
+    def _shell_state(self):
+        shell = self.shell
+        classes = {cls: {k: v for k, v in vars(cls).items() if callable(v)}
+                   for cls in type(shell).__mro__ if cls.__module__.startswith(("IPython", "ipykernel"))}
+        return {
+            "lists": {name: list(getattr(shell, name)) for name in SHELL_LISTS if hasattr(shell, name)},
+            "events": {k: list(v) for k, v in shell.events.callbacks.items()},
+            "instance": dict(vars(shell)),
+            "classes": classes,
+            "custom_exceptions": shell.custom_exceptions,
+        }
 
     # -------------------------------------------------------------- called by the grader
     def enter(self, kind, label):
-        """Record the next cell's kind; before a test, undo and report monkeypatches."""
+        """Record the next cell's kind ("student", "test" or "other", the instructor's).
+
+        After an instructor's cell its changes become the baseline (new modules, names it
+        bound, IPython hooks such as matplotlib's); before an instructor's cell, and so
+        before every test, whatever student code changed since is undone and reported.
+        """
+        self.busy = False
+        if self.kind != "student" or self.shell_state is None:
+            self._remember_names()
+            self._snapshot_new_modules()
+            self.shell_state = self._shell_state()
         self.kind, self.label = kind, label
-        if kind == "test":
-            self._restore()
+        if kind != "student":
+            self._restore_modules()
+            self._restore_names()
+            self._restore_shell()
         new = self.findings[self.reported:]
         self.reported = len(self.findings)
         return json.dumps(new)
 
-    def _restore(self):
+    def _restore_modules(self):
         for name, saved in self.snapshot.items():
             module = sys.modules.get(name)
             if module is None:
                 continue
             current = vars(module)
-            for attr, original in saved.items():
-                if current.get(attr, None) is not original:
-                    setattr(module, attr, original)
-                    self._record("monkeypatch", f"{name}.{attr} was replaced or deleted; restored before the test")
+            for attr, (value, code, defaults, kwdefaults) in saved.items():
+                if current.get(attr, _MISSING) is not value:
+                    setattr(module, attr, value)
+                    self._record("monkeypatch", f"{name}.{attr} was replaced or deleted; restored before the next instructor cell")
+                elif code is not None and (value.__code__ is not code or value.__defaults__ is not defaults
+                                           or value.__kwdefaults__ is not kwdefaults):
+                    value.__code__, value.__defaults__, value.__kwdefaults__ = code, defaults, kwdefaults
+                    self._record("monkeypatch", f"the code of {name}.{attr} was replaced; restored before the next instructor cell")
+
+    def _remember_names(self):
+        """After an instructor's cell: the modules and watched functions it bound by name."""
+        for key, value in self.shell.user_ns.items():
+            if key.startswith("_") or key in self.names:
+                continue
+            if type(value) is type(sys):
+                self.names[key] = value
+            elif isinstance(value, _PLAIN_CALLABLES):  # functions and classes, not objects
+                module = getattr(value, "__module__", None)
+                if isinstance(module, str) and module.split(".")[0] in WATCHED_ROOTS:
+                    self.names[key] = value
+
+    def _restore_names(self):
+        namespace = self.shell.user_ns
+        for key, value in self.names.items():
+            if namespace.get(key, _MISSING) is not value:
+                namespace[key] = value
+                self._record("monkeypatch", f"the name {key!r} (set by the instructor's code) was rebound; restored before the next instructor cell")
+
+    def _restore_shell(self):
+        shell, saved = self.shell, self.shell_state
+        for name, items in saved["lists"].items():
+            current = getattr(shell, name)
+            if list(current) != items:
+                current[:] = items
+                self._record("monkeypatch", f"IPython's {name} was changed; restored before the next instructor cell")
+        for event, callbacks in saved["events"].items():
+            if shell.events.callbacks.get(event) != callbacks:
+                shell.events.callbacks[event] = list(callbacks)
+                self._record("monkeypatch", f"IPython's {event} callbacks were changed; restored before the next instructor cell")
+        for key in [k for k, v in vars(shell).items() if callable(v) and saved["instance"].get(k, _MISSING) is not v]:
+            if key in saved["instance"]:
+                setattr(shell, key, saved["instance"][key])
+            else:
+                delattr(shell, key)
+            self._record("monkeypatch", f"the kernel's {key} was replaced; restored before the next instructor cell")
+        for cls, methods in saved["classes"].items():
+            for key, value in methods.items():
+                if vars(cls).get(key, _MISSING) is not value:
+                    setattr(cls, key, value)
+                    self._record("monkeypatch", f"{cls.__name__}.{key} was replaced; restored before the next instructor cell")
+        if shell.custom_exceptions != saved["custom_exceptions"]:
+            shell.set_custom_exc((), None)
+            self._record("monkeypatch", "a custom exception handler was installed; removed before the next instructor cell")
 
     # -------------------------------------------------------------- audit hook
     def register_cell(self, info):
@@ -129,7 +248,7 @@ class _Guard:
         try:
             if event == "open":
                 path = args[0]
-                if not isinstance(path, str) or os.path.realpath(path).startswith(self.allowed_roots):
+                if not isinstance(path, str) or self._path_allowed(path):
                     return
             cell = self._student_frame(200 if event in ANY_STUDENT_FRAME else 1)
             if cell is not None:
@@ -160,7 +279,7 @@ def install():
     except ImportError:
         pass
     guard = _Guard(shell)
-    shell.events.register("pre_run_cell", guard.register_cell)
+    shell.events.register("pre_run_cell", guard.register_cell)  # before the first state snapshot
     sys.addaudithook(guard.audit)
     module = type(sys)("_course_guard")
     module.enter = guard.enter

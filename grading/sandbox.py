@@ -34,6 +34,9 @@ from jupyter_client.manager import AsyncKernelManager
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUARD_FILE = Path(__file__).resolve().parent / "kernel_guard.py"
 POLICY_ENV = "GRADING_SANDBOX_POLICY"
+#: Size of the sandbox's in-memory /tmp, and the largest file the kernel may write.
+TMPFS_BYTES = 1024 * 2**20
+MAX_FILE_BYTES = 1024 * 2**20
 #: Where a kernel's socket folder, status and event files live (short: Unix socket paths
 #: are limited to 107 bytes).
 KERNEL_DIR_PREFIX = "gk-"
@@ -118,18 +121,24 @@ def bwrap_argv(workdir: Path, socket_dir: Path, connection_file: Path,
         argv += ["--ro-bind-try", f"/{top}", f"/{top}"]
     for name in ETC_FILES:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # /tmp lives in memory the watchdog does not see in the kernel's RSS: cap its size.
     argv += ["--ro-bind-try", "/sys", "/sys", "--proc", "/proc", "--dev", "/dev",
-             "--tmpfs", "/tmp", "--dir", env["HOME"]]
+             "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--dir", env["HOME"]]
     for device in gpu_device_files():
         argv += ["--dev-bind", device, device]
     for root in python_roots():
         argv += ["--ro-bind", str(root), str(root)]
-    for shared in (REPO_ROOT / "helpers", REPO_ROOT / "data", GUARD_FILE):
+    for shared in (REPO_ROOT / "helpers", REPO_ROOT / "data", GUARD_FILE, *data_folders(env)):
         argv += ["--ro-bind-try", str(shared), str(shared)]
     argv += ["--bind", str(socket_dir), str(socket_dir),
              "--ro-bind", str(connection_file), str(connection_file),
              "--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     return argv + ["--"] + kernel_argv
+
+
+def data_folders(env: dict[str, str]) -> list[Path]:
+    """Optional data the notebooks read from disk (``helpers.data``): bound read-only."""
+    return [Path(env[k]) for k in ("COURSE_DATA_DIR", "KERAS_HOME") if env.get(k)]
 
 
 def sandbox_env(policy_env: dict[str, str]) -> dict[str, str]:
@@ -139,6 +148,10 @@ def sandbox_env(policy_env: dict[str, str]) -> dict[str, str]:
             "TF_DETERMINISTIC_OPS", "PYTHONHASHSEED", "PYTHONWARNINGS", "OMP_NUM_THREADS",
             "COURSE_DATA_DIR", "COURSE_HEAVY_RUNS")
     env = {k: policy_env[k] for k in keep if k in policy_env}
+    # Keras's dataset cache of the grader, read-only (the sandbox's own $HOME is empty).
+    keras_home = policy_env.get("KERAS_HOME") or str(Path(policy_env.get("HOME", str(Path.home()))) / ".keras")
+    if Path(keras_home).is_dir():
+        env["KERAS_HOME"] = keras_home
     env.update({
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp/home",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import psutil
 
-from grading.sandbox import POLICY_ENV, SandboxPolicy, bwrap_argv, sandbox_env
+from grading.sandbox import MAX_FILE_BYTES, POLICY_ENV, SandboxPolicy, bwrap_argv, sandbox_env
 
 POLL_S = 0.05
 LOG_TAIL_BYTES = 64 * 1024
+EVENTS_LIMIT_BYTES = 1024 * 1024
 
 
 def split_args(argv: list[str]) -> tuple[Path, list[str]]:
@@ -74,6 +76,21 @@ def keep_tail(stream, tail: collections.deque) -> None:
             size -= len(tail.popleft())
 
 
+def limit_file_size() -> None:
+    """In the child before exec: no file the kernel writes may exceed ``MAX_FILE_BYTES``."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+
+
+def copy_events(fd: int, path: Path, limit: int = EVENTS_LIMIT_BYTES) -> None:
+    """Append what the guard writes to ``fd`` to ``path``, up to ``limit`` bytes."""
+    written = 0
+    with open(fd, "rb", buffering=0) as pipe, open(path, "ab", buffering=0) as out:
+        for chunk in iter(lambda: pipe.read(65536), b""):
+            if written < limit:
+                out.write(chunk[: limit - written])
+                written += len(chunk)
+
+
 def watch(proc: subprocess.Popen, policy: SandboxPolicy) -> str | None:
     """Wait for ``proc`` to end; kill it at a limit and return why (None if it ended itself)."""
     root = psutil.Process(proc.pid)
@@ -102,16 +119,21 @@ def main(argv: list[str] | None = None) -> int:
     policy = SandboxPolicy.from_env(os.environ.get(POLICY_ENV))
     status_dir = Path(policy.status_dir or connection_file.parent)
     socket_dir = Path(json.loads(connection_file.read_text())["ip"]).parent
-    events = open(status_dir / "events.jsonl", "ab", buffering=0)  # noqa: SIM115 (lives as long as the kernel)
+    # The guard's events come through a pipe this process copies to a file: the student's
+    # code can add lines but cannot truncate or rewrite what was already recorded.
+    events_read, events_write = os.pipe()
     env = sandbox_env(dict(os.environ))
-    env["COURSE_GUARD_FD"] = str(events.fileno())
+    env["COURSE_GUARD_FD"] = str(events_write)
     kernel_argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file), *kernel_args]
     argv_ = bwrap_argv(Path.cwd().resolve(), socket_dir, connection_file, kernel_argv, env)
     proc = subprocess.Popen(argv_, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, pass_fds=(events.fileno(),))
+                            stderr=subprocess.STDOUT, pass_fds=(events_write,), preexec_fn=limit_file_size)
+    os.close(events_write)
     tail: collections.deque = collections.deque()
     reader = threading.Thread(target=keep_tail, args=(proc.stdout, tail), daemon=True)
     reader.start()
+    recorder = threading.Thread(target=copy_events, args=(events_read, status_dir / "events.jsonl"), daemon=True)
+    recorder.start()
 
     def stop(signum, frame):  # the kernel manager's kill/terminate reaches the sandbox too
         kill_tree(psutil.Process(proc.pid))
@@ -120,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts come as control messages
     reason = watch(proc, policy)
     reader.join(timeout=2)
+    recorder.join(timeout=2)
     (status_dir / "kernel.log").write_bytes(b"".join(tail))
     if reason:
         (status_dir / "status.json").write_text(json.dumps({"reason": reason}))

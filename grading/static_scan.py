@@ -92,6 +92,13 @@ RULES = {
     "sys.exit": ("kernel-exit", "can stop the kernel during grading"),
     "signal": ("kernel-exit", "can stop or interrupt the kernel during grading"),
     "faulthandler": ("kernel-exit", "can stop the kernel during grading"),
+    "IPython.get_ipython": ("introspection", "controls the kernel that runs the tests"),
+    "IPython.core": ("introspection", "controls the kernel that runs the tests"),
+    "IPython.display.clear_output": ("introspection", "can clear a test's error"),
+    "ipykernel": ("introspection", "controls the kernel that runs the tests"),
+    "_course_guard": ("monkeypatch", "reaches the grader's integrity guard"),
+    "sys.displayhook": ("monkeypatch", "can fake a test's result"),
+    "sys.excepthook": ("monkeypatch", "can hide a test's error"),
 }
 
 LYING_METHODS = frozenset(
@@ -100,7 +107,7 @@ LYING_METHODS = frozenset(
     "__getattribute__ __instancecheck__ __subclasscheck__ __hash__".split())
 FRAME_ATTRIBUTES = frozenset(
     "f_back f_locals f_globals f_code __globals__ __closure__ __code__ __subclasses__ "
-    "__mro__ __bases__".split())
+    "__mro__ __bases__ __self__ tb_frame gi_frame cr_frame".split())
 HISTORY_NAMES = re.compile(r"In|Out|_ih|_oh|_i|_ii|_iii|_i\d+")
 #: Substrings of string literals that point at grader files.
 FILE_MARKERS = ("solutions", "source/", "gradebook", "autograded", "submitted", "feedback",

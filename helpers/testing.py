@@ -188,12 +188,23 @@ def require_plain_value(value: Any, name: str) -> None:
         for item in value:
             require_plain_value(item, name)
         return
-    if (kind.__module__ or "").split(".")[0] in TRUSTED_PACKAGES:
+    if (kind.__module__ or "").split(".")[0] in TRUSTED_PACKAGES and _is_defined_where_it_says(kind):
         return
     raise AssertionError(
         f"{name} should be a NumPy array, a number or a TensorFlow tensor, not a "
         f"{kind.__module__}.{kind.__qualname__} object: return the values themselves."
     )
+
+
+def _is_defined_where_it_says(kind: type) -> bool:
+    """Whether ``kind`` really is the class its ``__module__`` and ``__qualname__`` name
+    (a class can claim ``__module__ = "numpy"``; it cannot make NumPy hold it)."""
+    import sys
+
+    found: Any = sys.modules.get(kind.__module__)
+    for part in kind.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found is kind
 
 
 def _shape_of(value: Any) -> tuple[int | None, ...]:

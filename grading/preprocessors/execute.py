@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
@@ -81,10 +82,12 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._dropped: dict[int, int] = {}
         self._kept: dict[int, int] = {}
         self._last_km = None
+        self._kind, self._label = "other", ""
         try:
             nb, resources = super().preprocess(nb, resources, km)
         finally:
             self._collect_sandbox_events()
+            self._remove_links((resources or {}).get("metadata", {}).get("path"))
         nb.metadata[METADATA_KEY] = {
             "died_in": self._died_in, "death": self._death,
             "sandbox": bool(self.sandbox), "findings": self._findings,
@@ -113,9 +116,10 @@ class RobustExecute(SlicedPollingMixin, Execute):
         if self._death:
             cell.outputs = [error_output("KernelDied", f"not run: {self._death}")] if utils.is_grade(cell) else []
             return cell, resources
-        if self.guard:
-            self._tell_guard(cell_kind(cell), label)
+        self._kind, self._label = cell_kind(cell), label
         try:
+            if self.guard:
+                self._tell_guard(self._kind, label)
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._died_in = label
@@ -129,8 +133,24 @@ class RobustExecute(SlicedPollingMixin, Execute):
                      f"{self.max_output_bytes} bytes per cell]\n"))
         return cell, resources
 
+    def clear_output(self, outs, msg, cell_index):
+        if self._kind == "test":  # clearing a test's error would turn it into a pass
+            self._add_finding("tamper", "code tried to clear a test cell's output; ignored", self._label)
+            return None
+        return super().clear_output(outs, msg, cell_index)
+
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}).get("data") or msg.get("content", {}).get("text", "")))
+        if self._kind == "test" and msg["msg_type"] == "execute_result":
+            # nbgrader reads a test cell's first result as its score; course tests display
+            # none (tests/test_notebook_standard.py), so one here came from student code.
+            self._add_finding("tamper", "code displayed a result inside a test cell (nbgrader would read "
+                                        "it as the score); ignored", self._label)
+            return None
+        content = msg.get("content", {})
+        if msg["msg_type"] == "error":
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+            content["traceback"] = [str(t)[:2000] for t in content.get("traceback", [])[-30:]]
+        size = len(json.dumps(content.get("data") or content.get("text", "") or content.get("traceback", "")))
         kept = self._kept.get(cell_index, 0)
         if kept + size > self.max_output_bytes and msg["msg_type"] in ("stream", "display_data",
                                                                         "execute_result", "error"):
@@ -145,6 +165,20 @@ class RobustExecute(SlicedPollingMixin, Execute):
                 return None
         self._kept[cell_index] = kept + size
         return super().output(outs, msg, display_id, cell_index)
+
+    def _remove_links(self, folder: str | None) -> None:
+        """Symbolic links and special files the kernel left in its folder go before
+        nbgrader writes there (it follows links: a link named like the notebook would
+        make nbgrader overwrite its target, say the gradebook)."""
+        if not folder:
+            return
+        for root, dirs, files in os.walk(folder):  # does not follow links
+            for name in dirs + files:
+                path = Path(root) / name
+                if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                    target = os.readlink(path) if path.is_symlink() else "a special file"
+                    path.unlink(missing_ok=True)
+                    self._add_finding("file-access", f"left {path.name} -> {target} in its folder; removed", "")
 
     # ------------------------------------------------------------------ the guard
     def _tell_guard(self, kind: str, label: str) -> None:

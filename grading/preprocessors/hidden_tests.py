@@ -34,10 +34,44 @@ class ClearHiddenTestOutputs(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code" or not utils.is_grade(cell) or HIDDEN_BEGIN not in cell.source:
             return cell, resources
+        hidden = hidden_lines(cell.source)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = scrub_traceback(output.get("traceback", []), output)
+            scrub_quotes(output, hidden)
         return cell, resources
+
+
+def hidden_lines(source: str) -> list[str]:
+    """The lines of a cell's hidden-test blocks worth looking for (12 characters or more)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if HIDDEN_BEGIN in line:
+            inside = True
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif inside and len(line.strip()) >= 12:
+            lines.append(line.strip())
+    return lines
+
+
+def scrub_quotes(output: dict, hidden: list[str]) -> None:
+    """Blank any text of ``output`` that quotes a hidden line: student code can print the
+    running cell's source (``In[-1]``) or put it in an exception's message."""
+    note = "(removed: this output quoted the hidden test)"
+
+    def clean(text):
+        return note if isinstance(text, str) and any(line in text for line in hidden) else text
+
+    if "text" in output:
+        output["text"] = clean("".join(output["text"]) if isinstance(output["text"], list) else output["text"])
+    if "evalue" in output:
+        output["evalue"] = clean(output["evalue"])
+    if "traceback" in output:
+        output["traceback"] = [clean(strip_ansi(t)) if clean(strip_ansi(t)) == note else t for t in output["traceback"]]
+    for mime, value in list(output.get("data", {}).items()):
+        text = "".join(value) if isinstance(value, list) else value
+        output["data"][mime] = clean(text) if isinstance(text, str) else value
 
 
 def scrub_traceback(frames: list[str], output: dict) -> list[str]:

@@ -86,6 +86,33 @@ def _submissions(reference, blank, root: Path) -> dict:
         "patch_builtins": _append(wrong, "predict", "import builtins\n_real_all = builtins.all\n"
                                   "builtins.all = lambda *a: True\nbuiltins.AssertionError = UserWarning\n"),
         "lying_object": _replace(reference, "predict", LIAR),
+        # Faking a test's outcome through the kernel itself.
+        "fake_result": _replace(reference, "predict", "import sys\n\ndef predict(X, w, b):\n"
+                                "    sys.displayhook(2.0)  # nbgrader would read 2.0 as the score\n"
+                                "    return np.zeros(np.shape(X)[0])\n"),
+        "clear_errors": _append(wrong, "predict", "import IPython\nfrom IPython.display import clear_output\n"
+                                "IPython.get_ipython().events.register('post_run_cell', lambda r: clear_output())\n"
+                                "IPython.get_ipython().showtraceback = lambda *a, **k: None\n"),
+        "transform_tests": _append(wrong, "predict", "get_ipython().input_transformers_cleanup.append("
+                                   "lambda lines: ['pass\\n'])\n"),
+        "rebind_testing": _append(wrong, "predict", "import types, helpers.testing as _t\n"
+                                  "testing = types.SimpleNamespace(**{n: (lambda *a, **k: a[0] if a else None) "
+                                  "for n in _t.__all__ if n != 'call_student'}, call_student=_t.call_student)\n"),
+        "code_swap": _append(wrong, "predict", "testing.check_close.__code__ = (lambda *a, **k: None).__code__\n"
+                             "testing.check_shape.__code__ = (lambda *a, **k: None).__code__\n"),
+        "symlinks": _append(reference, "predict", (
+            "import os\n"
+            "os.remove('linear_regression.ipynb')\n"
+            f"os.symlink({str(root / 'grading' / 'gradebook.db')!r}, 'linear_regression.ipynb')\n"
+            f"os.symlink({str(root / 'solutions' / A / NB)!r}, 'notes.txt')\n")),
+        "print_hidden": _append(reference, "mse_cost", (
+            "_real_mse_cost = mse_cost\n\n"
+            "def mse_cost(X, y, w, b):\n"
+            "    source = get_ipython().user_ns['_ih'][-1]\n"
+            "    print(source)\n"
+            "    raise ValueError(source)\n")),
+        "timer_exit": _append(reference, "predict", "import os, threading\n"
+                              "threading.Timer(0.3, os._exit, (0,)).start()\n"),
         "read_solutions": _append(blank, "predict", (
             "import json, pathlib\n"
             "for p in ['../../../../solutions/01_linear_regression/linear_regression.ipynb',\n"
@@ -232,6 +259,38 @@ def test_monkeypatching_gains_nothing_and_is_reported(graded, student):
     found = [f for f in findings(graded, student) if f["kind"] == "monkeypatch"]
     assert {f["source"] for f in found} == {"static", "runtime"}, found
     assert any("restored" in f["detail"] for f in found if f["source"] == "runtime")
+
+
+@pytest.mark.parametrize("student", ["fake_result", "clear_errors", "transform_tests", "rebind_testing", "code_swap"])
+def test_faking_a_test_outcome_gains_nothing_and_is_reported(graded, student):
+    assert score(graded, student) == score(graded, "control_wrong")
+    assert findings(graded, student), "the attempt must show in the integrity report"
+
+
+def test_symlinks_cannot_redirect_the_graders_writes(graded):
+    assert score(graded, "symlinks") == graded.full
+    assert graded.rows["honest"][A].score == graded.full and float(graded.csv["honest"]["score"]) == graded.full
+    folder = graded.layout.path("autograded") / "symlinks" / A
+    assert not any(p.is_symlink() for p in folder.iterdir())
+    assert not (graded.layout.path("feedback") / "symlinks" / A / "notes.txt").exists()
+    removed = [f for f in findings(graded, "symlinks") if f["source"] == "runtime" and "removed" in f["detail"]]
+    assert len(removed) == 2, removed
+
+
+def test_hidden_tests_printed_by_student_code_do_not_reach_the_feedback(graded):
+    from grading.leaks import find_leaks, html_to_text, secret_lines
+
+    hidden = secret_lines(graded.source, regions=("HIDDEN TESTS",))
+    html = graded.layout.path("feedback") / "print_hidden" / A / NB.replace(".ipynb", ".html")
+    assert find_leaks(html_to_text(html.read_text()), hidden) == []
+    assert "this output quoted the hidden test" in html.read_text()
+    assert "introspection" in kinds(graded, "print_hidden")
+
+
+def test_kernel_killed_between_cells_still_gets_a_grade(graded):
+    cell = graded.rows["timer_exit"][A]
+    assert cell.error is None and 0 < cell.score < graded.full
+    assert graded.report.integrity[("timer_exit", A)].died_in
 
 
 def test_lying_object_gains_nothing_and_is_reported(graded):

@@ -42,7 +42,7 @@ def _submission(tiny_notebooks, tmp_path: Path, answer_id: str, code: str) -> Pa
 def test_kernel_sees_only_its_folder_and_no_network(tiny_notebooks, tmp_path):
     from grading.grade_one import grade_notebook
 
-    from grading.sandbox import python_roots
+    from grading.sandbox import data_folders, python_roots, sandbox_env
 
     home = Path.home()
     path = _submission(tiny_notebooks, tmp_path, "add", PROBE % (str(REPO_ROOT), str(REPO_ROOT / "grading"), str(home), str(home)))
@@ -54,8 +54,10 @@ def test_kernel_sees_only_its_folder_and_no_network(tiny_notebooks, tmp_path):
     assert seen["cwd"] == str(run.autograded.parent)
     assert seen["repo"] == sorted(p for p in ("data", "grading", "helpers", ".venv") if (REPO_ROOT / p).exists())
     assert seen["grading"] == ["kernel_guard.py"], "only the guard of the grader's code is visible"
-    # Of the grader's home only the way to the Python installation is there (when it lives there).
-    assert seen["grader_home"] == sorted({r.relative_to(home).parts[0] for r in python_roots() if r.is_relative_to(home)})
+    # Of the grader's home only the way to the Python installation and the read-only data
+    # folders (Keras's dataset cache) are there, when they live there.
+    shared = list(python_roots()) + data_folders(sandbox_env(dict(os.environ)))
+    assert seen["grader_home"] == sorted({p.relative_to(home).parts[0] for p in shared if p.is_relative_to(home)})
     assert seen["etc_shadow"] is False
     assert seen["net"] != "connected"
     assert (run.autograded.parent / "written.txt").read_text() == "mine"

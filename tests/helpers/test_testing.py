@@ -374,6 +374,20 @@ def test_checks_refuse_objects_that_could_lie():
             check()
 
 
+def test_checks_refuse_a_class_that_claims_to_be_numpy():
+    class Liar:
+        __module__ = "numpy"
+        shape = (1,)
+
+        def __array__(self, dtype=None, copy=None):
+            return np.array([1.0])
+
+    for name in ("Liar", "ndarray"):
+        Liar.__qualname__ = name
+        with pytest.raises(AssertionError, match="not a numpy"):
+            testing.check_close(Liar(), np.array([1.0]), "value")
+
+
 def test_checks_still_read_plain_values():
     class Sub(np.ndarray):
         def __eq__(self, other):  # NumPy reads the buffer; this is never asked
