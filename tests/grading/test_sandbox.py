@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from grading.course import REPO_ROOT, GradingLimits
 from tests.conftest import FIXTURE_SOURCE, TINY
