@@ -118,6 +118,8 @@ def cmd_slides(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from grading.parallel import default_workers
+
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -154,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
             "export grading/grades.csv and print the grade table.")
     p.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
+    p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
+                   help=f"submissions graded at once (default {default_workers()}: the cores, at most 4)")
     p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="run the grading jobs on Dask: a local cluster of --workers processes, or the "
                         "scheduler at ADDRESS (tcp://host:8786); see docs/grading.md")
@@ -173,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "Release, create three sample submissions (reference, blank, partial), "
             "autograde them, generate feedback, export grades and print the table.")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
+    p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
+                   help=f"submissions graded at once (default {default_workers()}: the cores, at most 4)")
     p.add_argument("--unsafe", action="store_true", help="grade without a sandbox where none works")
     p = add("slides", cmd_slides, "Render reveal.js decks of the lectures into build/slides/.")
     p.add_argument("--out", default=None, help="output folder (default: build/slides)")

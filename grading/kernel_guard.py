@@ -39,6 +39,11 @@ WATCHED_ROOTS = ("numpy", "helpers", "scipy", "sklearn", "tensorflow", "keras", 
 #: IPython's lists of input and AST transformers (a student could turn every test into ``pass``).
 SHELL_LISTS = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
 _MISSING = object()
+#: Packages whose IPython event callbacks are theirs to register (a student's lambda is not).
+TRUSTED_CALLBACK_PACKAGES = {"matplotlib", "matplotlib_inline", "IPython", "ipykernel", "ipywidgets",
+                             "tensorflow", "keras", "tqdm"}
+#: Standard-library modules whose frame functions are thin wrappers around sys._getframe.
+WRAPPERS = ("/inspect.py", "/traceback.py")
 _PLAIN_CALLABLES = (type, type(len), type(lambda: 0))
 
 #: Builtins that IPython itself swaps in and out around every cell.
@@ -73,6 +78,9 @@ class _Guard:
         while self.mount_parents and min(self.mount_parents, key=len) not in ("/tmp", "/"):
             self.mount_parents.add(os.path.dirname(min(self.mount_parents, key=len)))
         self.mount_parents.discard("/tmp")
+        import sysconfig
+
+        self.library_roots = tuple({sysconfig.get_paths()[k] + os.sep for k in ("purelib", "platlib")})
         self.snapshot: dict[str, dict] = {}
         self.names: dict[str, object] = {}  # user-namespace names the instructor's cells bound
         self._snapshot_new_modules()
@@ -207,8 +215,12 @@ class _Guard:
                 current[:] = items
                 self._record("monkeypatch", f"IPython's {name} was changed; restored before the next instructor cell")
         for event, callbacks in saved["events"].items():
-            if shell.events.callbacks.get(event) != callbacks:
-                shell.events.callbacks[event] = list(callbacks)
+            current = shell.events.callbacks.get(event, [])
+            # Libraries register their own (matplotlib's inline backend flushes figures after
+            # each cell): kept. Callbacks defined in the notebook, and removals, are undone.
+            kept = [cb for cb in current if cb in callbacks or _from_library(cb)]
+            if kept != current or any(cb not in current for cb in callbacks):
+                shell.events.callbacks[event] = [cb for cb in callbacks] + [cb for cb in kept if cb not in callbacks]
                 self._record("monkeypatch", f"IPython's {event} callbacks were changed; restored before the next instructor cell")
         for key in [k for k, v in vars(shell).items() if callable(v) and saved["instance"].get(k, _MISSING) is not v]:
             if key in saved["instance"]:
@@ -230,13 +242,23 @@ class _Guard:
         if self.kind == "student":
             self.student_files[self.shell.compile.get_code_name(info.raw_cell, "", 0)] = self.label
 
-    def _student_frame(self, depth_limit):
+    def _student_frame(self, depth_limit, through_libraries=True):
+        """The student cell on the stack that caused the event, or None.
+
+        Without ``through_libraries`` a third-party library frame met first means the
+        library acted on its own (matplotlib running ``fc-list`` when the student imports it).
+        """
         frame = sys._getframe(2)
+        if depth_limit == 1 and frame is not None and frame.f_code.co_filename.endswith(WRAPPERS):
+            depth_limit = 2  # inspect.currentframe() and friends call sys._getframe for the student
         depth = 0
         while frame is not None and depth < depth_limit:
-            label = self.student_files.get(frame.f_code.co_filename)
+            filename = frame.f_code.co_filename
+            label = self.student_files.get(filename)
             if label is not None:
                 return label
+            if not through_libraries and filename.startswith(self.library_roots):
+                return None
             frame = frame.f_back
             depth += 1
         return None
@@ -250,7 +272,8 @@ class _Guard:
                 path = args[0]
                 if not isinstance(path, str) or self._path_allowed(path):
                     return
-            cell = self._student_frame(200 if event in ANY_STUDENT_FRAME else 1)
+            cell = self._student_frame(200 if event in ANY_STUDENT_FRAME else 1,
+                                       through_libraries=event == "open")
             if cell is not None:
                 detail = " ".join(repr(a)[:120] for a in args[:2])
                 self._record(event, detail, cell)
@@ -269,6 +292,12 @@ class _Guard:
                 os.write(self.fd, (json.dumps(item) + "\n").encode())
             except OSError:
                 pass
+
+
+def _from_library(callback) -> bool:
+    """Whether an event callback belongs to an installed package (not to the notebook)."""
+    module = getattr(getattr(callback, "__func__", callback), "__module__", None) or ""
+    return module.split(".")[0] in TRUSTED_CALLBACK_PACKAGES
 
 
 def install():

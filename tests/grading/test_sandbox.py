@@ -87,3 +87,34 @@ def test_grading_refuses_without_a_sandbox_unless_unsafe(tiny_notebooks, tmp_pat
     assert unsafe.returncode == 0, unsafe.stderr[-2000:]
     graded = json.loads(unsafe.stdout)
     assert graded["score"] == 4.0 and graded["integrity"]["sandboxed"] is False
+
+
+def test_guard_tells_library_actions_from_student_actions(tmp_path):
+    """A student cell that is the first to import matplotlib makes matplotlib run fc-list and
+    register its figure-flushing callback: neither is a finding, and figures still show. The
+    student's own frame access through inspect is one."""
+    from nbformat.v4 import new_code_cell, new_notebook
+    from traitlets.config import Config
+
+    from grading.course import set_kernel_environment
+    from grading.preprocessors import RobustExecute
+
+    def cell(src, grade_id, **flags):
+        meta = {"solution": False, "grade": False, "locked": True, "grade_id": grade_id, "schema_version": 3}
+        return new_code_cell(src, metadata={"nbgrader": {**meta, **flags}})
+
+    nb = new_notebook(cells=[
+        cell("import inspect", "setup"),
+        cell("def f(x):\n    caller = inspect.currentframe().f_back\n    return x\n"
+             "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()",
+             "answer", solution=True, locked=False),
+        cell("assert f(1) == 1", "test_f", grade=True, points=1),
+        cell("plt.plot([2, 1]); plt.show()", "demo"),
+    ], metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    set_kernel_environment()
+    config = Config()
+    config.RobustExecute.sandbox = True
+    nb, _ = RobustExecute(config=config).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    found = nb.metadata["course_grading"]["findings"]
+    assert [(f["event"], f["cell"]) for f in found] == [("sys._getframe", "answer")], found
+    assert [o["output_type"] for o in nb.cells[3].outputs] == ["display_data"]
