@@ -31,6 +31,8 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
+from grading.course import GradingLimits
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUARD_FILE = Path(__file__).resolve().parent / "kernel_guard.py"
 POLICY_ENV = "GRADING_SANDBOX_POLICY"
@@ -56,9 +58,9 @@ class SandboxUnavailableError(RuntimeError):
 class SandboxPolicy:
     """Limits for one grading kernel. ``status_dir`` is filled in per kernel by the manager."""
 
-    memory_mb: int = 6144
-    max_processes: int = 64
-    notebook_timeout_s: int = 1800
+    memory_mb: int = GradingLimits.memory_mb
+    max_processes: int = GradingLimits.max_processes
+    notebook_timeout_s: int = GradingLimits.notebook_timeout_s
     status_dir: str = ""
 
     def to_env(self) -> str:

@@ -33,10 +33,12 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
+from grading.course import GradingLimits
 from grading.kernel_client import SlicedPollingMixin
 from grading.sandbox import GUARD_FILE, SandboxKernelManager, SandboxPolicy
 
 METADATA_KEY = "course_grading"
+DEFAULT_LIMITS = GradingLimits()
 GUARD_CALL = "__import__('sys').modules['_course_guard'].enter({kind!r}, {label!r})"
 GUARD_EXEC_LINE = f"__import__('runpy').run_path({str(GUARD_FILE)!r})['install']()"
 
@@ -65,10 +67,10 @@ class RobustExecute(SlicedPollingMixin, Execute):
 
     sandbox = Bool(False, help="Run kernels inside the bubblewrap sandbox.").tag(config=True)
     guard = Bool(True, help="Load the runtime integrity guard into each kernel.").tag(config=True)
-    max_output_bytes = Integer(1_000_000, help="Outputs kept per cell; the rest is dropped.").tag(config=True)
-    memory_mb = Integer(6144, help="Sandbox: memory limit of the kernel's processes.").tag(config=True)
-    max_processes = Integer(64, help="Sandbox: most processes the kernel may run.").tag(config=True)
-    notebook_timeout_s = Integer(1800, help="Sandbox: wall time for the whole notebook.").tag(config=True)
+    max_output_bytes = Integer(DEFAULT_LIMITS.max_output_bytes, help="Outputs kept per cell; the rest is dropped.").tag(config=True)
+    memory_mb = Integer(DEFAULT_LIMITS.memory_mb, help="Sandbox: memory limit of the kernel's processes.").tag(config=True)
+    max_processes = Integer(DEFAULT_LIMITS.max_processes, help="Sandbox: most processes the kernel may run.").tag(config=True)
+    notebook_timeout_s = Integer(DEFAULT_LIMITS.notebook_timeout_s, help="Sandbox: wall time for the whole notebook.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         if self.sandbox:
