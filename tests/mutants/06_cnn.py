@@ -311,10 +311,7 @@ def build_deck_cnn(input_shape, num_classes, keep_prob=0.75):
         tf.keras.layers.Flatten(), tf.keras.layers.Dense(1024, activation="relu"),
         tf.keras.layers.Dropout(1 - keep_prob), tf.keras.layers.Dense(num_classes, activation="softmax")])
 ''',
-    },
-}
-
-MUTANTS["build_deck_cnn"]["no_relu"] = '''
+        "no_relu": '''
 def build_deck_cnn(input_shape, num_classes, keep_prob=0.75):
     return tf.keras.Sequential([
         tf.keras.Input(shape=input_shape),
@@ -322,8 +319,8 @@ def build_deck_cnn(input_shape, num_classes, keep_prob=0.75):
         tf.keras.layers.Conv2D(64, 5, padding="same"), tf.keras.layers.MaxPooling2D(2),
         tf.keras.layers.Flatten(), tf.keras.layers.Dense(1024),
         tf.keras.layers.Dropout(1 - keep_prob), tf.keras.layers.Dense(num_classes)])
-'''
-MUTANTS["build_deck_cnn"]["average_pooling"] = '''
+''',
+        "average_pooling": '''
 def build_deck_cnn(input_shape, num_classes, keep_prob=0.75):
     return tf.keras.Sequential([
         tf.keras.Input(shape=input_shape),
@@ -331,4 +328,6 @@ def build_deck_cnn(input_shape, num_classes, keep_prob=0.75):
         tf.keras.layers.Conv2D(64, 5, padding="same", activation="relu"), tf.keras.layers.AveragePooling2D(2),
         tf.keras.layers.Flatten(), tf.keras.layers.Dense(1024, activation="relu"),
         tf.keras.layers.Dropout(1 - keep_prob), tf.keras.layers.Dense(num_classes)])
-'''
+''',
+    },
+}
