@@ -24,8 +24,10 @@ __all__ = [
     "load_idx_dataset",
     "load_iris",
     "load_sample_images",
+    "noisy_sine_series",
     "read_idx",
     "sine_data",
+    "sliding_windows",
     "spam_toy_data",
     "split_train_val_test",
     "two_class_points",
@@ -69,6 +71,62 @@ def sine_data(
     x = rng.normal(0.0, 1.0, size=num_points)
     y = np.sin(x) + rng.normal(0.0, noise_std, size=num_points)
     return x, y
+
+
+def noisy_sine_series(
+    num_steps: int = 1200, period: float = 50.0, noise_std: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """A sampled sine wave with Gaussian measurement noise, for forecasting.
+
+    ``clean[t] = sin(2 pi t / period)`` and ``series[t] = clean[t] + N(0, noise_std)`` for
+    ``t = 0 .. num_steps - 1``.
+
+    Returns:
+        series: (num_steps,) float64 noisy observations.
+        clean: (num_steps,) float64 noise-free values (the truth a forecast is judged by).
+    """
+    if num_steps < 1 or period <= 0 or noise_std < 0:
+        raise ValueError(
+            "need num_steps >= 1, period > 0 and noise_std >= 0, "
+            f"got {num_steps}, {period} and {noise_std}"
+        )
+    rng = np.random.default_rng(seed)
+    clean = np.sin(2.0 * np.pi * np.arange(num_steps) / period)
+    return clean + rng.normal(0.0, noise_std, size=num_steps), clean
+
+
+def sliding_windows(
+    series: np.ndarray, window: int, horizon: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a series into (past window, value ``horizon`` steps later) pairs.
+
+    Pair m reads ``series[m : m + window]`` and targets ``series[m + window + horizon - 1]``.
+
+    Args:
+        series: (T,) or (T, F) values over time.
+        window: number of past steps each input holds (>= 1).
+        horizon: how many steps after the window the target lies (1 = the next value).
+
+    Returns:
+        X: (M, window, F) inputs (F = 1 for a 1-D series), M = T - window - horizon + 1.
+        y: (M,) targets for a 1-D series, (M, F) otherwise.
+    """
+    values = np.asarray(series, dtype=np.float64)
+    if values.ndim not in (1, 2):
+        raise ValueError(f"series must have shape (T,) or (T, F), got {values.shape}")
+    if window < 1 or horizon < 1:
+        raise ValueError(f"window and horizon must be at least 1, got {window} and {horizon}")
+    num_pairs = len(values) - window - horizon + 1
+    if num_pairs < 1:
+        raise ValueError(
+            f"a series of {len(values)} steps is too short for window {window} and horizon {horizon}"
+        )
+    steps = values[:, None] if values.ndim == 1 else values
+    # (M, F, window) view -> (M, window, F) copy, so callers may modify it freely.
+    X = np.lib.stride_tricks.sliding_window_view(steps[: num_pairs + window - 1], window, axis=0)
+    X = np.ascontiguousarray(X.transpose(0, 2, 1))
+    y = values[window + horizon - 1 :]
+    return X, y.copy()
 
 
 # True boundary of spam_toy_data: spam when dollars + 0.5 * length - 6 > 0.

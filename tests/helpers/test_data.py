@@ -15,7 +15,8 @@ from helpers import data
 
 @pytest.mark.parametrize(
     "generator",
-    [data.linear_regression_data, data.sine_data, data.spam_toy_data, data.two_class_points],
+    [data.linear_regression_data, data.sine_data, data.spam_toy_data, data.two_class_points,
+     data.noisy_sine_series],
 )
 def test_generators_are_deterministic_per_seed(generator) -> None:
     first, second, other = generator(seed=3), generator(seed=3), generator(seed=4)
@@ -53,6 +54,42 @@ def test_sine_data_matches_deck() -> None:
     assert np.std(y - np.sin(x)) == pytest.approx(0.1, rel=0.1)
     x_clean, y_clean = data.sine_data(noise_std=0.0)
     np.testing.assert_allclose(y_clean, np.sin(x_clean))
+
+
+def test_noisy_sine_series_is_a_sine_plus_noise() -> None:
+    series, clean = data.noisy_sine_series(num_steps=2000, period=40.0, noise_std=0.2)
+    assert series.shape == clean.shape == (2000,)
+    np.testing.assert_allclose(clean[:41:10], [0.0, 1.0, 0.0, -1.0, 0.0], atol=1e-12)
+    assert np.std(series - clean) == pytest.approx(0.2, rel=0.05)
+    np.testing.assert_array_equal(data.noisy_sine_series(10, noise_std=0.0)[0], data.noisy_sine_series(10)[1])
+    with pytest.raises(ValueError, match="period"):
+        data.noisy_sine_series(period=0)
+
+
+def test_sliding_windows_pairs_past_with_future() -> None:
+    X, y = data.sliding_windows(np.arange(10.0), window=3)
+    assert X.shape == (7, 3, 1) and y.shape == (7,)
+    np.testing.assert_array_equal(X[0, :, 0], [0, 1, 2])
+    np.testing.assert_array_equal(X[-1, :, 0], [6, 7, 8])
+    np.testing.assert_array_equal(y, np.arange(3.0, 10.0))
+    X, y = data.sliding_windows(np.arange(10.0), window=3, horizon=2)
+    assert len(X) == len(y) == 6 and y[0] == 4.0 and X[-1, -1, 0] == 7.0 and y[-1] == 9.0
+    X, y = data.sliding_windows(np.arange(20.0).reshape(10, 2), window=4)
+    assert X.shape == (6, 4, 2) and y.shape == (6, 2)
+    np.testing.assert_array_equal(X[1], [[2, 3], [4, 5], [6, 7], [8, 9]])
+    np.testing.assert_array_equal(y[1], [10, 11])
+    X[0, 0, 0] = 99.0  # a copy, not a view of the caller's series
+    assert data.sliding_windows(np.arange(20.0).reshape(10, 2), window=4)[0][0, 0, 0] == 0.0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [((np.arange(5.0), 5), "too short"), ((np.arange(5.0), 0), "at least 1"),
+     ((np.arange(5.0), 2, 0), "at least 1"), ((np.zeros((2, 2, 2)), 1), "shape")],
+)
+def test_sliding_windows_rejects_bad_input(args, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        data.sliding_windows(*args)
 
 
 def test_spam_toy_data_features_and_labels() -> None:

@@ -1,0 +1,55 @@
+"""helpers.diagrams: schematic network drawings on an Agg canvas, warning-free."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless; must precede pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
+
+from helpers import diagrams  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _clean_figures():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would reach stderr in a notebook
+        yield
+    plt.close("all")
+
+
+def _boxes(ax) -> int:
+    return sum(isinstance(patch, FancyBboxPatch) for patch in ax.patches)
+
+
+@pytest.mark.parametrize("num_steps", [1, 4])
+def test_unrolled_rnn_draws_three_nodes_per_step_plus_the_folded_cell(num_steps: int) -> None:
+    ax = diagrams.plot_unrolled_rnn(num_steps)
+    assert _boxes(ax) == 3 * (num_steps + 1)
+    labels = [text.get_text() for text in ax.texts]
+    assert labels.count("W") == num_steps  # the folded loop and one arrow between each pair of steps
+    assert "$s_{t}$" in labels and "same U, W, V" in ax.get_title()
+    ax.figure.canvas.draw()
+
+
+def test_unrolled_rnn_rejects_zero_steps_and_uses_given_axes() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        diagrams.plot_unrolled_rnn(0)
+    _, ax = plt.subplots()
+    assert diagrams.plot_unrolled_rnn(2, ax=ax) is ax
+
+
+def test_io_structures_one_panel_per_structure_with_the_right_nodes() -> None:
+    figure = diagrams.plot_rnn_io_structures()
+    assert [ax.get_title() for ax in figure.axes] == list(diagrams.RNN_IO_STRUCTURES)
+    for ax, (steps, inputs, outputs, example) in zip(figure.axes, diagrams.RNN_IO_STRUCTURES.values()):
+        assert _boxes(ax) == steps + len(inputs) + len(outputs)
+        assert any(text.get_text() == example for text in ax.texts)
+    many_to_one = figure.axes[2]
+    assert _boxes(many_to_one) == 3 + 3 + 1
+    figure.canvas.draw()
