@@ -34,6 +34,14 @@ def standardize(X, mean=None, std=None, eps=1e-8):
         mean, std = X.mean(axis=0), X.std(axis=0, ddof=1)
     return (X - mean) / (std + eps), mean, std
 ''',
+        "modifies_x_in_place": '''
+def standardize(X, mean=None, std=None, eps=1e-8):
+    if mean is None:
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    X -= mean
+    X /= std + eps
+    return X, mean, std
+''',
         "no_eps": '''
 def standardize(X, mean=None, std=None, eps=1e-8):
     if mean is None:
@@ -124,6 +132,10 @@ def batchnorm_backward(dout, cache):
 ''',
     },
     "batchnorm_backward_alt": {
+        "calls_the_graph_version": '''
+def batchnorm_backward_alt(dout, cache):
+    return batchnorm_backward(dout, cache)
+''',
         "gamma_forgotten": '''
 def batchnorm_backward_alt(dout, cache):
     x_hat, _, std, gamma = cache
@@ -229,6 +241,30 @@ def build_mlp(depth, width, num_classes, use_batchnorm, activation="relu", input
             model.add(tf.keras.layers.BatchNormalization())
         model.add(tf.keras.layers.Activation(activation))
     model.add(tf.keras.layers.Dense(num_classes, activation="softmax"))
+    return model
+''',
+        "plain_net_without_activation": '''
+def build_mlp(depth, width, num_classes, use_batchnorm, activation="relu", input_dim=64):
+    model = tf.keras.Sequential([tf.keras.Input((input_dim,))])
+    for _ in range(depth):
+        model.add(tf.keras.layers.Dense(width))
+        if use_batchnorm:
+            model.add(tf.keras.layers.BatchNormalization())
+            model.add(tf.keras.layers.Activation(activation))
+    model.add(tf.keras.layers.Dense(num_classes))
+    return model
+''',
+        "plain_net_always_relu": '''
+def build_mlp(depth, width, num_classes, use_batchnorm, activation="relu", input_dim=64):
+    model = tf.keras.Sequential([tf.keras.Input((input_dim,))])
+    for _ in range(depth):
+        model.add(tf.keras.layers.Dense(width))
+        if use_batchnorm:
+            model.add(tf.keras.layers.BatchNormalization())
+            model.add(tf.keras.layers.Activation(activation))
+        else:
+            model.add(tf.keras.layers.Activation("relu"))
+    model.add(tf.keras.layers.Dense(num_classes))
     return model
 ''',
         "one_hidden_layer_too_few": '''
