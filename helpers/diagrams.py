@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["RNN_IO_STRUCTURES", "plot_rnn_io_structures", "plot_unrolled_rnn"]
+__all__ = ["RNN_IO_STRUCTURES", "plot_plain_and_residual_blocks", "plot_rnn_io_structures", "plot_unrolled_rnn"]
 
 # Colours of the three kinds of node, as in the usual RNN drawings.
 _INPUT, _HIDDEN, _OUTPUT = COURSE_COLORS["red"], COURSE_COLORS["green"], COURSE_COLORS["blue"]
@@ -130,5 +130,51 @@ def plot_rnn_io_structures(figsize: tuple[float, float] = (14.0, 3.6)) -> Figure
         _finish(ax, max(steps, 2), 3)
         ax.set_title(name)
         ax.text((steps - 1) / 2, -0.55, example, ha="center", va="top", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def _layer_box(ax: Axes, x: float, y: float, text: str, colour: str) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x - 1.1, y - 0.28), 2.2, 0.56, boxstyle="round,pad=0.02,rounding_size=0.1",
+                                facecolor=colour, edgecolor="black", linewidth=1.0, alpha=0.85))
+    ax.text(x, y, text, ha="center", va="center", fontsize=10)
+
+
+def plot_plain_and_residual_blocks(figsize: tuple[float, float] = (9.0, 4.6)) -> Figure:
+    """Two weight layers without (left) and with (right) a shortcut: H(x) against F(x) + x.
+
+    Returns:
+        The Figure with two Axes titled "plain" and "residual".
+    """
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=figsize)
+    layer_colour = COURSE_COLORS["sky"]
+    for ax, residual in zip(axes, (False, True)):
+        ax.text(0, 4.35, "x", ha="center", va="center", fontsize=12, style="italic")
+        _arrow(ax, (0, 4.15), (0, 3.58))
+        _layer_box(ax, 0, 3.3, "weight layer", layer_colour)
+        _arrow(ax, (0, 3.02), (0, 2.58), "ReLU")
+        _layer_box(ax, 0, 2.3, "weight layer", layer_colour)
+        if residual:
+            ax.add_patch(plt.Circle((0, 1.45), 0.17, facecolor="white", edgecolor="black"))
+            ax.text(0, 1.45, "+", ha="center", va="center", fontsize=13)
+            _arrow(ax, (0, 2.02), (0, 1.62))
+            ax.annotate("", xy=(0.17, 1.45), xytext=(0.05, 4.15),
+                        arrowprops={"arrowstyle": "-|>", "connectionstyle": "bar,fraction=-0.6", "color": "black"})
+            ax.text(2.3, 2.85, "x\n(identity)", ha="center", va="center", fontsize=10, style="italic")
+            ax.text(-1.3, 1.8, "F(x)", ha="right", va="center", fontsize=11, style="italic")
+            _arrow(ax, (0, 1.28), (0, 0.72), "ReLU")
+            ax.text(0, 0.5, "ReLU(F(x) + x)", ha="center", va="center", fontsize=12, style="italic")
+        else:
+            _arrow(ax, (0, 2.02), (0, 1.1), "ReLU")
+            ax.text(0, 0.85, "H(x)", ha="center", va="center", fontsize=12, style="italic")
+        ax.set_xlim(-2.5, 2.8)
+        ax.set_ylim(0.2, 4.6)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title("residual" if residual else "plain")
     figure.tight_layout()
     return figure

@@ -53,3 +53,15 @@ def test_io_structures_one_panel_per_structure_with_the_right_nodes() -> None:
     many_to_one = figure.axes[2]
     assert _boxes(many_to_one) == 3 + 3 + 1
     figure.canvas.draw()
+
+
+def test_plain_and_residual_blocks_differ_by_the_shortcut() -> None:
+    figure = diagrams.plot_plain_and_residual_blocks()
+    plain, residual = figure.axes
+    assert (plain.get_title(), residual.get_title()) == ("plain", "residual")
+    plain_text = [text.get_text() for text in plain.texts]
+    residual_text = [text.get_text() for text in residual.texts]
+    assert "H(x)" in plain_text and "+" not in plain_text
+    assert "+" in residual_text and "ReLU(F(x) + x)" in residual_text and "F(x)" in residual_text
+    assert _boxes(plain) == _boxes(residual) == 2  # the same two weight layers
+    figure.canvas.draw()

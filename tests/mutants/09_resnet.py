@@ -178,6 +178,15 @@ def inception_module(x, n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj):
     bp = conv({L}.MaxPooling2D(3, strides=1, padding="same")(x), pool_proj, 1)
     return {L}.Concatenate()([b1, b3, b5, bp])
 ''',
+        "reductions_swapped": f'''
+def inception_module(x, n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj):
+    conv = lambda t, c, k: {L}.Conv2D(c, k, padding="same", activation="relu")(t)
+    b1 = conv(x, n1x1, 1)
+    b3 = conv(conv(x, n5x5_reduce, 1), n3x3, 3)
+    b5 = conv(conv(x, n3x3_reduce, 1), n5x5, 5)
+    bp = conv({L}.MaxPooling2D(3, strides=1, padding="same")(x), pool_proj, 1)
+    return {L}.Concatenate()([b1, b3, b5, bp])
+''',
         "average_pooling": f'''
 def inception_module(x, n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool_proj):
     conv = lambda t, c, k: {L}.Conv2D(c, k, padding="same", activation="relu")(t)
@@ -232,6 +241,27 @@ def build_resnet(input_shape, num_classes, blocks_per_stage, base_filters=16, re
     inputs = tf.keras.Input(input_shape)
     x = tf.keras.layers.Conv2D(base_filters, 3, padding="same", use_bias=False)(inputs)
     x = tf.keras.layers.ReLU()(tf.keras.layers.BatchNormalization()(x))
+    for stage in range(3):
+        for index in range(blocks_per_stage):
+            x = residual_block(x, base_filters * 2 ** stage, 2 if stage and not index else 1)
+    x = tf.keras.layers.GlobalAveragePooling2D()(x)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(num_classes)(x))
+''',
+        "softmax_head": '''
+def build_resnet(input_shape, num_classes, blocks_per_stage, base_filters=16, residual=True):
+    inputs = tf.keras.Input(input_shape)
+    x = tf.keras.layers.Conv2D(base_filters, 3, padding="same", use_bias=False)(inputs)
+    x = tf.keras.layers.ReLU()(tf.keras.layers.BatchNormalization()(x))
+    for stage in range(3):
+        for index in range(blocks_per_stage):
+            x = residual_block(x, base_filters * 2 ** stage, 2 if stage and not index else 1)
+    x = tf.keras.layers.GlobalAveragePooling2D()(x)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(num_classes, activation="softmax")(x))
+''',
+        "stem_without_relu": '''
+def build_resnet(input_shape, num_classes, blocks_per_stage, base_filters=16, residual=True):
+    inputs = tf.keras.Input(input_shape)
+    x = tf.keras.layers.BatchNormalization()(tf.keras.layers.Conv2D(base_filters, 3, padding="same", use_bias=False)(inputs))
     for stage in range(3):
         for index in range(blocks_per_stage):
             x = residual_block(x, base_filters * 2 ** stage, 2 if stage and not index else 1)
