@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test release check lab slides benchmark venv clean
+.PHONY: demo test release check lab slides slides-assets bundle benchmark venv clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
@@ -17,10 +17,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
+# reveal.js, require.js, jQuery and MathJax for offline decks, pinned by package-lock.json.
+ASSETS := grading/slides_assets/node_modules/.package-lock.json
+$(ASSETS): grading/slides_assets/package-lock.json
+	npm ci --prefix grading/slides_assets --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
+
+slides-assets: $(ASSETS)
+
 demo: $(STAMP)
 	$(PY) -m grading demo
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 release: $(STAMP)
@@ -32,8 +40,11 @@ check: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
-slides: $(STAMP)
+slides: $(STAMP) $(ASSETS)
 	$(PY) -m grading slides
+
+bundle: $(STAMP)
+	$(PY) -m grading bundle
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/grading_benchmark.py

@@ -108,6 +108,18 @@ def cmd_demo(args) -> int:
     return EXIT_OK if not report.failures else EXIT_FAILED
 
 
+def cmd_bundle(args) -> int:
+    from grading.bundle import BundleError, build_bundle
+
+    try:
+        archive = build_bundle(Path(args.out) if args.out else None)
+    except BundleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {archive} ({archive.stat().st_size / 1e6:.1f} MB): hand it to students")
+    return EXIT_OK
+
+
 def cmd_slides(args) -> int:
     from grading.slides import build_slides
 
@@ -181,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unsafe", action="store_true", help="grade without a sandbox where none works")
     p = add("slides", cmd_slides, "Render reveal.js decks of the lectures into build/slides/.")
     p.add_argument("--out", default=None, help="output folder (default: build/slides)")
+    p = add("bundle", cmd_bundle, "Build the student bundle (release notebooks, helpers, data, environment) as build/student-bundle.zip.",
+            assignments=False)
+    p.add_argument("--out", default=None, help="output folder (default: build)")
     return parser
 
 

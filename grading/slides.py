@@ -2,6 +2,9 @@
 
 Answer and test cells are removed before rendering, so no solution code or hidden test can
 reach a deck; cells keep their ``slideshow`` metadata (slides, sub-slides, speaker notes).
+Decks work offline: reveal.js, require.js, jQuery and MathJax come from the npm packages pinned
+in ``grading/slides_assets/package-lock.json`` (``make slides-assets``) and are copied into
+``build/slides/_static/``; no deck loads anything from a CDN.
 """
 
 from __future__ import annotations
@@ -30,9 +33,83 @@ def execute_copy(source: Path) -> nbformat.NotebookNode:
     return nb
 
 
+ASSETS_DIR = REPO_ROOT / "grading" / "slides_assets"
+STATIC_NAME = "_static"
+TEMPLATE_DIR = REPO_ROOT / "grading" / "slides_template"
+#: MathJax 2 files a deck needs (TeX input, CommonHTML output); the whole package is 73 MB.
+MATHJAX_PARTS = ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions", "jax/input/TeX",
+                 "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff", "localization/en")
+#: (path under node_modules, path under _static)
+ASSET_FILES = (("reveal.js/dist", "reveal.js/dist"), ("reveal.js/plugin/notes", "reveal.js/plugin/notes"),
+               ("requirejs/require.js", "require.js"), ("jquery/dist/jquery.min.js", "jquery.min.js"),
+               *((f"mathjax/{part}", f"mathjax/{part}") for part in MATHJAX_PARTS))
+
+
+class SlideAssetsMissingError(FileNotFoundError):
+    """The npm packages the decks load are not installed."""
+
+
+def copy_assets(static_dir: Path, modules_dir: Path | None = None) -> Path:
+    """Copy reveal.js, require.js, jQuery and MathJax from ``node_modules`` into ``static_dir``."""
+    modules_dir = modules_dir or ASSETS_DIR / "node_modules"
+    missing = [source for source, _ in ASSET_FILES if not (modules_dir / source).exists()]
+    if missing:
+        raise SlideAssetsMissingError(
+            f"the slide assets are not installed (missing {', '.join(missing[:3])} under {modules_dir}): run "
+            "`make slides-assets` (npm ci --prefix grading/slides_assets), which installs the versions pinned in "
+            "grading/slides_assets/package-lock.json")
+    for source, target in ASSET_FILES:
+        src, dst = modules_dir / source, static_dir / target
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+    return static_dir
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _widget_pictures(state: dict, model_id: str, seen: set[str] | None = None) -> list[dict]:
+    """The image outputs held by a widget and its children (an interactive demo's current figure)."""
+    seen = seen if seen is not None else set()
+    if model_id in seen or model_id not in state:
+        return []
+    seen.add(model_id)
+    model = state[model_id].get("state", {})
+    pictures = [output for output in model.get("outputs", []) if "image/png" in output.get("data", {})]
+    for child in model.get("children", []):
+        pictures += _widget_pictures(state, str(child).removeprefix("IPY_MODEL_"), seen)
+    return pictures
+
+
+def static_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace live widget views by the figure they show and drop the widget state.
+
+    A deck has no kernel, and the widget manager would be fetched from a CDN; an interactive demo
+    becomes a picture of its current figure (or disappears when it shows none).
+    """
+    state = nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                outputs.append(output)
+                continue
+            for picture in _widget_pictures(state, view["model_id"]):
+                outputs.append(nbformat.v4.new_output("display_data", data={"image/png": picture["data"]["image/png"]}))
+        cell.outputs = outputs
+    return nb
+
+
 def lecture_cells_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop answer and test cells (and any cell marked ``skip``) from a notebook copy."""
-    deck = copy.deepcopy(nb)
+    """Drop answer and test cells (and any cell marked ``skip``) from a notebook copy; widgets become pictures."""
+    deck = static_widgets(copy.deepcopy(nb))
     kept = []
     for cell in deck.cells:
         meta = cell.get("metadata", {})
@@ -44,10 +121,15 @@ def lecture_cells_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return deck
 
 
-def render_deck(nb: nbformat.NotebookNode, out_path: Path) -> Path:
+def render_deck(nb: nbformat.NotebookNode, out_path: Path, static_url: str = f"../{STATIC_NAME}") -> Path:
+    """Write one deck; ``static_url`` is where the deck finds the files of ``copy_assets`` (relative to it)."""
     from nbconvert import SlidesExporter
 
-    body, _ = SlidesExporter().from_notebook_node(lecture_cells_only(nb))
+    exporter = SlidesExporter(template_name="course_reveal", extra_template_basedirs=[str(TEMPLATE_DIR)], reveal_theme="white",
+                              reveal_url_prefix=f"{static_url}/reveal.js", require_js_url=f"{static_url}/require.js",
+                              jquery_url=f"{static_url}/jquery.min.js",
+                              mathjax_url=f"{static_url}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe")
+    body, _ = exporter.from_notebook_node(lecture_cells_only(nb))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(body, encoding="utf-8")
     return out_path
@@ -62,12 +144,27 @@ def build_slides(assignments: list[str] | None = None, out_dir: Path | None = No
     caller that has run the notebook once (for example to grade it) need not run it again.
     """
     out_dir = out_dir or REPO_ROOT / "build" / "slides"
+    copy_assets(out_dir / STATIC_NAME)
     written = []
     for assignment in assignments or list_assignments(source_dir):
         for source in source_notebooks(assignment, source_dir):
             nb = (executed or {}).get(str(source)) or execute_copy(source)
             written.append(render_deck(nb, out_dir / assignment / f"{source.stem}.slides.html"))
+    write_index(out_dir)
     return written
 
 
-__all__ = ["build_slides", "execute_copy", "lecture_cells_only", "render_deck"]
+def write_index(out_dir: Path) -> Path:
+    """``index.html`` linking every deck under ``out_dir``."""
+    decks = sorted(path.relative_to(out_dir) for path in out_dir.glob("*/*.slides.html"))
+    items = "\n".join(f'<li><a href="{deck.as_posix()}">{deck.parent.name}</a></li>' for deck in decks)
+    index = out_dir / "index.html"
+    index.write_text(f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Course slides</title></head>\n"
+                     f"<body><h1>Course slides</h1>\n<ul>\n{items}\n</ul>\n"
+                     "<p>Serve this folder (<code>python -m http.server -d build/slides</code>) for the math fonts; "
+                     "press S in a deck for the speaker notes.</p></body></html>\n", encoding="utf-8")
+    return index
+
+
+__all__ = ["SlideAssetsMissingError", "build_slides", "copy_assets", "execute_copy", "lecture_cells_only", "render_deck",
+           "write_index"]

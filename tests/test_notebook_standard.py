@@ -111,6 +111,17 @@ def test_test_cells_display_no_value(assignment, source):
     assert not offenders, f"test cells end in an expression whose value nbgrader would take as the score: {offenders}"
 
 
+@pytest.mark.parametrize("assignment,source", NOTEBOOKS, ids=IDS)
+def test_hidden_tests_repeat_no_solution_line(assignment, source):
+    """The grader blanks feedback that quotes a hidden test; a hidden line equal to a solution
+    line would blank (and flag) the feedback of every correct submission."""
+    from grading.leaks import secret_lines
+
+    nb = nbformat.read(source, as_version=4)
+    shared = set(secret_lines(nb, regions=("HIDDEN TESTS",))) & set(secret_lines(nb, regions=("SOLUTION",)))
+    assert not shared, f"hidden-test lines that also appear in a solution: {sorted(shared)}"
+
+
 def test_displayed_last_value_rule():
     assert displayed_last_value("x = 1\ntesting.check_scalar(x, 'x')") == "testing.check_scalar(x, 'x')"
     assert displayed_last_value("testing.check_raises(ValueError, f, 1)") is not None

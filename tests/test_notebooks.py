@@ -6,13 +6,17 @@ The reference and blank submissions of each notebook are graded once per session
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import threading
 
 import nbformat
 import pytest
 
 from grading.leaks import find_leaks, html_to_text, notebook_text, secret_lines
 from grading.release import release_drift
+from tests.browser import SCREENSHOTS, QuietHandler, collect_errors, launch_browser, without_favicon
 from tests.conftest import REAL_NOTEBOOK_IDS, REAL_NOTEBOOKS
 
 pytestmark = [pytest.mark.slow]
@@ -88,3 +92,65 @@ def test_slides_from_the_executed_reference(key, graded_reference, tmp_path):
     assert sections >= 8, f"only {sections} slides"
     assert "data:image/png;base64" in deck, "the deck shows no figure"
     assert 'class="notes"' in deck or "<aside" in deck, "the deck has no speaker notes"
+
+
+# --------------------------------------------------------------------------- decks in a browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def slides_site(graded_reference, tmp_path_factory):
+    """Every deck rendered from its executed reference notebook, served on localhost."""
+    from grading.slides import STATIC_NAME, copy_assets, render_deck, write_index
+
+    root = tmp_path_factory.mktemp("slides")
+    copy_assets(root / STATIC_NAME)
+    for key in REAL_NOTEBOOKS:
+        executed = nbformat.read(graded_reference[key]["reference"].autograded, as_version=4)
+        render_deck(executed, root / key[0] / f"{key[1]}.slides.html")
+    write_index(root)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("key", REAL_NOTEBOOKS, ids=REAL_NOTEBOOK_IDS)
+def test_deck_opens_offline_in_chromium_and_shows_no_secret(key, browser, slides_site, graded_reference):
+    assignment, stem = key
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = collect_errors(page)
+    page.goto(f"{slides_site}/{assignment}/{stem}.slides.html", wait_until="load")
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=30_000)
+    page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0",
+                           timeout=60_000)
+    total = page.evaluate("Reveal.getTotalSlides()")
+    assert total >= 8, f"{assignment}: only {total} slides"
+    assert page.evaluate("document.querySelectorAll('.MathJax_CHTML, mjx-container').length") > 0, "no formula was typeset"
+    source = nbformat.read(graded_reference[key]["source"], as_version=4)
+    text = page.evaluate("document.body.innerText")
+    assert find_leaks(text, secret_lines(source)) == [], "solution or hidden-test text in the deck"
+
+    folder = SCREENSHOTS / "slides"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate("Reveal.slide(0, 0)")
+    page.wait_for_timeout(300)
+    title = folder / f"{assignment}-title.png"
+    page.screenshot(path=str(title))
+    figure_slide = page.evaluate("""() => {
+        const slides = Reveal.getSlides();
+        const index = slides.findIndex(s => s.querySelector('img'));
+        return index < 0 ? null : Reveal.getIndices(slides[index]);
+    }""")
+    assert figure_slide is not None, f"{assignment}: no slide shows a figure"
+    page.evaluate(f"Reveal.slide({figure_slide['h']}, {figure_slide.get('v') or 0})")
+    page.wait_for_timeout(500)
+    figure = folder / f"{assignment}-figure.png"
+    page.screenshot(path=str(figure))
+    assert title.stat().st_size > 5_000 and figure.stat().st_size > 5_000
+    page.close()
+    assert without_favicon(errors) == [], errors

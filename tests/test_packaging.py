@@ -70,8 +70,12 @@ def test_makefile_targets_create_the_venv_from_the_lock():
     text = (REPO_ROOT / "Makefile").read_text()
     assert re.search(r"^\$\(STAMP\): requirements\.lock", text, re.M)
     assert "-r requirements.lock" in text
-    for target in ["demo", "test", "release", "check", "lab", "slides"]:
-        assert re.search(rf"^{target}: \$\(STAMP\)$", text, re.M), f"make {target} must depend on the venv stamp"
+    for target in ["demo", "test", "release", "check", "lab", "slides", "bundle"]:
+        assert re.search(rf"^{target}: \$\(STAMP\)( \$\(ASSETS\))?$", text, re.M), f"make {target} must depend on the venv stamp"
+    # The decks' reveal.js and MathJax come from the npm lock file, for the tests and for make slides.
+    assert re.search(r"^\$\(ASSETS\): grading/slides_assets/package-lock\.json", text, re.M) and "npm ci" in text
+    for target in ["test", "slides"]:
+        assert re.search(rf"^{target}: \$\(STAMP\) \$\(ASSETS\)$", text, re.M), f"make {target} must install the slide assets"
 
 
 def test_readme_opens_with_the_two_commands():
