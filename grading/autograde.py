@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from grading.course import REPO_ROOT, CourseLayout, GradingLimits, list_assignme
 from grading.engine import Course, NbgraderStepError
 from grading.grade_one import read_submission
 from grading.integrity import IntegrityReport, build_report, flag_in_gradebook, read_report, write_report
+from grading.pool import as_finished
 from grading.sandbox import require_sandbox
 from grading.table import Cell, render_table
 
@@ -197,15 +196,19 @@ def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, 
 
 
 def _pool_results(jobs: list[tuple], workers: int):
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        futures = {pool.submit(_run_job, job): job for job in jobs}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as exc:  # noqa: BLE001 (a worker process died: report, go on)
-                _, assignment, student, _ = futures[future]
-                yield JobResult(assignment, student, Cell(error=f"the grading worker died: {type(exc).__name__}: {exc}"))
+    """``run_jobs`` in local processes: a worker that dies (e.g. the out-of-memory killer)
+    costs only the submission it was grading, reported as an error and left out of the
+    gradebook like any submission that cannot be graded."""
+    for outcome in as_finished(_run_job, jobs, workers, describe=lambda job: f"{job[2]}/{job[1]}"):
+        if outcome.error is None:
+            yield outcome.result
+            continue
+        layout, assignment, student, _ = outcome.job
+        try:
+            forget_submission(Course(layout), assignment, student)
+        except Exception:  # noqa: BLE001 (the error row is what matters)
+            pass
+        yield JobResult(assignment, student, Cell(error=outcome.error))
 
 
 def autograde_course(assignments: list[str] | None = None, layout: CourseLayout | None = None,

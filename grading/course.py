@@ -54,7 +54,21 @@ class GradingLimits:
     notebook_timeout_s: int = 1800
     memory_mb: int = 6144
     max_processes: int = 64
+    #: Threads of all the kernel's processes (TensorFlow starts a pool per core).
+    max_threads: int = 1024
+    #: Bytes the kernel may keep in its working folder (files it writes there).
+    max_disk_mb: int = 1024
     max_output_bytes: int = 1_000_000
+    #: Outputs kept over the whole notebook.
+    max_notebook_output_bytes: int = 20_000_000
+    #: The largest single message the grader accepts from a kernel; larger ones are dropped
+    #: by ZeroMQ before the grader allocates memory for them.
+    max_message_bytes: int = 32_000_000
+    #: Files the kernel leaves in its working folder that are kept (the rest is deleted).
+    max_kept_files_bytes: int = 5_000_000
+    #: Let the Linux kernel enforce memory and tasks with a cgroup where one can be made
+    #: (``grading.cgroups``); the watchdog enforces every limit either way.
+    cgroups: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,9 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import ClearHiddenTests, DeduplicateIds, Execute, GetGrades
 
+    from grading.html_safety import configure_html_safety
     from grading.preprocessors import ClearHiddenTestOutputs, RestoreCellMetadata, RobustExecute
+    from grading.preprocessors.restore_metadata import DropMalformedMetadata
 
     c.CourseDirectory.root = str(layout.root)
     c.CourseDirectory.course_id = COURSE_ID
@@ -116,8 +132,9 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     c.Autograde.autograde_preprocessors = [RobustExecute if p is Execute else p for p in default_pipeline]
     # ... and nbgrader's sanitizing steps with duplicated cells and changed flags repaired.
     sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
-    at = sanitize.index(DeduplicateIds) + 1
-    c.Autograde.sanitize_preprocessors = sanitize[:at] + [RestoreCellMetadata] + sanitize[at:]
+    at = sanitize.index(DeduplicateIds)
+    c.Autograde.sanitize_preprocessors = (sanitize[:at] + [DropMalformedMetadata, DeduplicateIds,
+                                                           RestoreCellMetadata] + sanitize[at + 1:])
     limits = limits or GradingLimits()
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True
@@ -125,6 +142,12 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     c.RobustExecute.max_output_bytes = limits.max_output_bytes
     c.RobustExecute.memory_mb = limits.memory_mb
     c.RobustExecute.max_processes = limits.max_processes
+    c.RobustExecute.max_threads = limits.max_threads
+    c.RobustExecute.max_disk_mb = limits.max_disk_mb
+    c.RobustExecute.max_notebook_output_bytes = limits.max_notebook_output_bytes
+    c.RobustExecute.max_message_bytes = limits.max_message_bytes
+    c.RobustExecute.max_kept_files_bytes = limits.max_kept_files_bytes
+    c.RobustExecute.cgroups = limits.cgroups
     c.RobustExecute.notebook_timeout_s = limits.notebook_timeout_s
     c.Execute.extra_arguments = list(KERNEL_ARGS)
     c.IgnorePattern.enabled = True
@@ -136,6 +159,8 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     c.GenerateFeedback.preprocessors = [
         GetGrades, ClearHiddenTestOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
     ]
+    # Issue 19: formgrader and feedback show submissions as inert HTML; feedback holds only it.
+    configure_html_safety(c, layout.path("autograded"), layout.path("feedback"))
     c.Exchange.assignment_dir = str(layout.root)
     return c
 

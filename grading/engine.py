@@ -123,8 +123,14 @@ class Course:
         self._run(f"autograde {assignment} for {student}", self.api.autograde(assignment, student, force=True, create=True))
 
     def generate_feedback(self, assignment: str, student: str) -> None:
+        """nbgrader's feedback, holding only the notebooks' HTML (``grading.html_safety``)."""
+        from grading.html_safety import prune_feedback_folder
+
         self._run(f"generate_feedback {assignment} for {student}",
                   self.api.generate_feedback(assignment, student, force=True))
+        # nbgrader's post-convert hook prunes too, but it swallows its own errors.
+        notebooks = [p.stem for p in (self.layout.path("autograded") / student / assignment).glob("*.ipynb")]
+        prune_feedback_folder(self.layout.path("feedback") / student / assignment, notebooks)
 
     def submitted_students(self, assignment: str) -> list[str]:
         folder = self.layout.path("submitted")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from grading.grade_one import GradeRun, grade_notebook
+import nbformat
+
+from grading.course import REPO_ROOT
+from grading.grade_one import GradeRun, _error, grade_notebook, pick_source_notebook
+from grading.pool import in_order
+from grading.results import max_points
 
 
 def _grade(job: tuple) -> GradeRun:
@@ -21,10 +24,22 @@ def default_workers() -> int:
 
 
 def grade_many(jobs: list[tuple[str, Path, dict]], workers: int | None = None) -> list[GradeRun]:
-    """Run ``grade_notebook(assignment, notebook, **kwargs)`` for each job; results in order."""
+    """Run ``grade_notebook(assignment, notebook, **kwargs)`` for each job; results in order.
+    A job whose worker process dies (e.g. the out-of-memory killer) gets an error grade
+    naming why; the other jobs are still graded."""
     workers = workers or default_workers()
     if workers == 1 or len(jobs) == 1:
         return [_grade(job) for job in jobs]
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        return list(pool.map(_grade, jobs))
+    outcomes = in_order(_grade, jobs, workers, describe=lambda job: f"{job[0]}/{Path(job[1]).name}")
+    return [o.result if o.error is None else _failed(o.job, o.error) for o in outcomes]
+
+
+def _failed(job: tuple, reason: str) -> GradeRun:
+    """An error grade for a job whose worker died (or raised), like ``grade_notebook``'s own."""
+    assignment, notebook, kwargs = job
+    try:
+        source = pick_source_notebook(assignment, Path(notebook), Path(kwargs.get("source_dir") or REPO_ROOT / "solutions"))
+        name, total = source.stem, max_points(nbformat.read(source, as_version=4))
+    except Exception:  # noqa: BLE001 (the reason matters, not the maximum)
+        name, total = Path(notebook).stem, 0.0
+    return GradeRun(_error(assignment, name, reason, total))

@@ -36,9 +36,9 @@ from grading.course import GradingLimits
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GUARD_FILE = Path(__file__).resolve().parent / "kernel_guard.py"
 POLICY_ENV = "GRADING_SANDBOX_POLICY"
-#: Size of the sandbox's in-memory /tmp, and the largest file the kernel may write.
+#: Size of the sandbox's in-memory /tmp and /dev/shm (both count towards its memory).
 TMPFS_BYTES = 1024 * 2**20
-MAX_FILE_BYTES = 1024 * 2**20
+SHM_BYTES = 256 * 2**20
 #: Where a kernel's socket folder, status and event files live (short: Unix socket paths
 #: are limited to 107 bytes).
 KERNEL_DIR_PREFIX = "gk-"
@@ -60,7 +60,11 @@ class SandboxPolicy:
 
     memory_mb: int = GradingLimits.memory_mb
     max_processes: int = GradingLimits.max_processes
+    max_threads: int = GradingLimits.max_threads
+    max_disk_mb: int = GradingLimits.max_disk_mb
     notebook_timeout_s: int = GradingLimits.notebook_timeout_s
+    #: Let the Linux kernel enforce memory and tasks (``grading.cgroups``) where it can.
+    cgroups: bool = True
     status_dir: str = ""
 
     def to_env(self) -> str:
@@ -123,8 +127,10 @@ def bwrap_argv(workdir: Path, socket_dir: Path, connection_file: Path,
         argv += ["--ro-bind-try", f"/{top}", f"/{top}"]
     for name in ETC_FILES:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    # /tmp lives in memory the watchdog does not see in the kernel's RSS: cap its size.
+    # /tmp and /dev/shm live in memory: each has a size, and the watchdog (and a cgroup,
+    # where there is one) counts what is in them as the kernel's memory.
     argv += ["--ro-bind-try", "/sys", "/sys", "--proc", "/proc", "--dev", "/dev",
+             "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
              "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--dir", env["HOME"]]
     for device in gpu_device_files():
         argv += ["--dev-bind", device, device]

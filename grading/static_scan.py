@@ -408,7 +408,16 @@ def scan_code(code: str, modules: dict[str, str]) -> list[tuple[int | None, str,
 
 
 def grade_id(cell: nbformat.NotebookNode) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+    """The cell's nbgrader grade_id (a submission's metadata may hold anything: not a str
+    becomes its repr, so ids stay hashable and printable)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    gid = meta.get("grade_id") if isinstance(meta, dict) else None
+    return gid if gid is None or isinstance(gid, str) else repr(gid)[:100]
+
+
+def is_known(cell: nbformat.NotebookNode) -> bool:
+    """Whether nbgrader records the source cell in the gradebook (graded, solution, locked or task)."""
+    return bool(utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell) or utils.is_task(cell))
 
 
 def is_test(cell: nbformat.NotebookNode) -> bool:
@@ -479,7 +488,7 @@ def scan_submission(submitted: nbformat.NotebookNode, source: nbformat.NotebookN
     only the last copy is skipped, because nbgrader's ``DeduplicateIds`` keeps the last
     one and turns the earlier copies into plain cells, which then run.
     """
-    originals = {grade_id(c): c for c in source.cells if grade_id(c)}
+    originals = {grade_id(c): c for c in source.cells if grade_id(c) and is_known(c)}
     ids = [grade_id(c) for c in submitted.cells]
     code_cells = [c for c in [*source.cells, *submitted.cells] if c.cell_type == "code"]
     aliases = collect_aliases([t for t, _ in map(parse_cell, (c.source for c in code_cells)) if t])
@@ -489,7 +498,20 @@ def scan_submission(submitted: nbformat.NotebookNode, source: nbformat.NotebookN
         cid = ids[index]
         label = cid or f"cell {index + 1}"
         original = originals.get(cid)
-        for detail in structure_findings(cell, label, ids.count(cid) if cid else 1, original):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is not None and not (isinstance(meta, dict) and isinstance(meta.get("grade_id"), str)
+                                     and meta["grade_id"]):
+            # grading.preprocessors.DropMalformedMetadata drops it before nbgrader reads it.
+            cid, label = None, f"cell {index + 1}"
+            findings.append(Finding("structure", label, None,
+                                    "cell with malformed nbgrader metadata (no grade id): it was dropped"))
+        elif cid and original is None:
+            # grading.preprocessors.RestoreCellMetadata drops the metadata: a plain cell then.
+            label = f"cell {index + 1}"
+            findings.append(Finding("structure", label, None, f"cell with unknown grade id {cid!r}: "
+                                    "its nbgrader metadata was dropped"))
+        for detail in ([] if cid and original is None else
+                       structure_findings(cell, label, ids.count(cid) if cid else 1, original)):
             findings.append(Finding("structure", label, None, detail))
         last_copy = cid not in ids[index + 1:]
         if cell.cell_type != "code" or (original is not None and is_test(original) and last_copy):

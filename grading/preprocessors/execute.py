@@ -26,8 +26,10 @@ import json
 import os
 from pathlib import Path
 
+import zmq
+import zmq.asyncio
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
@@ -57,6 +59,22 @@ def cell_label(cell: NotebookNode, index: int) -> str:
     return grade_id or f"cell {index + 1}"
 
 
+def folder_snapshot(folder: str | None) -> dict[str, tuple[int, int]]:
+    """path -> (size, mtime in ns) of every regular file under ``folder`` (links not followed)."""
+    found: dict[str, tuple[int, int]] = {}
+    if not folder:
+        return found
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            found[path] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
 def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"{ename}: {evalue}"])
@@ -70,12 +88,22 @@ class RobustExecute(SlicedPollingMixin, Execute):
     max_output_bytes = Integer(DEFAULT_LIMITS.max_output_bytes, help="Outputs kept per cell; the rest is dropped.").tag(config=True)
     memory_mb = Integer(DEFAULT_LIMITS.memory_mb, help="Sandbox: memory limit of the kernel's processes.").tag(config=True)
     max_processes = Integer(DEFAULT_LIMITS.max_processes, help="Sandbox: most processes the kernel may run.").tag(config=True)
+    max_threads = Integer(DEFAULT_LIMITS.max_threads, help="Sandbox: most threads of all its processes.").tag(config=True)
+    max_disk_mb = Integer(DEFAULT_LIMITS.max_disk_mb, help="Sandbox: bytes it may write in its working folder.").tag(config=True)
+    max_notebook_output_bytes = Integer(DEFAULT_LIMITS.max_notebook_output_bytes,
+                                        help="Outputs kept over the whole notebook.").tag(config=True)
+    max_message_bytes = Integer(DEFAULT_LIMITS.max_message_bytes,
+                                help="Largest kernel message accepted; larger ones are dropped.").tag(config=True)
+    cgroups = Bool(DEFAULT_LIMITS.cgroups, help="Sandbox: enforce memory and tasks with a cgroup where possible.").tag(config=True)
+    max_kept_files_bytes = Integer(DEFAULT_LIMITS.max_kept_files_bytes,
+                                   help="Files the kernel writes in its folder that are kept; the rest is deleted.").tag(config=True)
     notebook_timeout_s = Integer(DEFAULT_LIMITS.notebook_timeout_s, help="Sandbox: wall time for the whole notebook.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         if self.sandbox:
             policy = SandboxPolicy(memory_mb=self.memory_mb, max_processes=self.max_processes,
-                                   notebook_timeout_s=self.notebook_timeout_s)
+                                   max_threads=self.max_threads, max_disk_mb=self.max_disk_mb,
+                                   notebook_timeout_s=self.notebook_timeout_s, cgroups=self.cgroups)
             self.kernel_manager_class = type("PolicySandboxKernelManager", (SandboxKernelManager,),
                                              {"policy": policy})
         self._death: str | None = None
@@ -83,13 +111,22 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._findings: list[dict] = []
         self._dropped: dict[int, int] = {}
         self._kept: dict[int, int] = {}
+        self._total_kept = 0
+        self._dropped_message = False
+        self._current_index = 0
+        self._monitors: list = []
+        self._contexts: list = []
         self._last_km = None
         self._kind, self._label = "other", ""
+        folder = (resources or {}).get("metadata", {}).get("path")
+        before = folder_snapshot(folder)
         try:
             nb, resources = super().preprocess(nb, resources, km)
         finally:
             self._collect_sandbox_events()
-            self._remove_links((resources or {}).get("metadata", {}).get("path"))
+            self._remove_links(folder)
+            self._prune_files(folder, before)
+            self._close_contexts()
         nb.metadata[METADATA_KEY] = {
             "died_in": self._died_in, "death": self._death,
             "sandbox": bool(self.sandbox), "findings": self._findings,
@@ -108,8 +145,62 @@ class RobustExecute(SlicedPollingMixin, Execute):
     start_new_kernel = run_sync(async_start_new_kernel)
 
     def create_kernel_manager(self):
-        self._last_km = super().create_kernel_manager()  # nbclient drops self.km at cleanup
-        return self._last_km
+        km = self._last_km = super().create_kernel_manager()  # nbclient drops self.km at cleanup
+        make_client = km.client
+
+        def client(**kwargs):
+            # ZeroMQ refuses a larger message while reading its header, before the grader
+            # allocates memory for it; the kernel's connection is dropped and reconnects.
+            context = zmq.asyncio.Context()
+            context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+            self._contexts.append(context)
+            kc = make_client(context=context, **kwargs)
+            return kc
+
+        km.client = client
+        return km
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        self._watch_iopub(kc)
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    def _watch_iopub(self, kc) -> None:
+        monitor = kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        # read without the event loop; the asyncio socket owns it and is kept for closing
+        self._monitors.append((monitor, zmq.Socket.shadow(monitor.underlying)))
+
+    def _message_dropped(self) -> bool:
+        """Whether ZeroMQ dropped the output connection, as it does on an oversized message
+        (a protocol error: it does not reconnect by itself). If so, reconnect and wait until
+        output flows again, so the next cell loses nothing."""
+        dropped = False
+        for _, monitor in self._monitors:
+            try:
+                while monitor.poll(0):
+                    monitor.recv_multipart(zmq.NOBLOCK)
+                    dropped = True
+            except zmq.ZMQError:
+                continue
+        if not dropped or self.kc is None or self.km is None:
+            return dropped
+        if not run_sync(self.km.is_alive)():
+            return False  # the kernel died, and its connection with it
+        old = self.kc.iopub_channel.socket
+        self.kc.iopub_channel.socket = self.kc.connect_iopub()
+        old.close(linger=0)
+        self._watch_iopub(self.kc)
+        run_sync(self.kc._async_wait_for_ready)(timeout=self.startup_timeout)
+        return True
+
+    def _close_contexts(self) -> None:
+        for monitor, _ in self._monitors:
+            monitor.close(linger=0)
+        for context in self._contexts:
+            context.destroy(linger=0)
+        self._monitors, self._contexts = [], []
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -119,10 +210,16 @@ class RobustExecute(SlicedPollingMixin, Execute):
             cell.outputs = [error_output("KernelDied", f"not run: {self._death}")] if utils.is_grade(cell) else []
             return cell, resources
         self._kind, self._label = cell_kind(cell), label
+        self._current_index = index
         try:
             if self.guard:
                 self._tell_guard(self._kind, label)
             cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError as exc:
+            # A dropped oversized message can take the cell's closing "idle" with it.
+            if "IOPub" not in str(exc) or not self._message_dropped():
+                raise
+            self._dropped_message = True
         except DeadKernelError:
             self._died_in = label
             self._death = f"the kernel died in {label}: {self._death_reason()}"
@@ -131,8 +228,17 @@ class RobustExecute(SlicedPollingMixin, Execute):
         if dropped:
             cell.outputs.append(NotebookNode(
                 output_type="stream", name="stdout",
-                text=f"\n[grading: {dropped} more bytes of output were dropped; the limit is "
-                     f"{self.max_output_bytes} bytes per cell]\n"))
+                text=f"\n[grading: {dropped} more bytes of output were dropped; the limits are "
+                     f"{self.max_output_bytes} bytes per cell and {self.max_notebook_output_bytes} "
+                     "bytes per notebook]\n"))
+        if not self._death and (self._message_dropped() or self._dropped_message):
+            self._dropped_message = False
+            note = (f"the kernel sent a message larger than {self.max_message_bytes} bytes; it was dropped, "
+                    "and other output of this cell may be lost with it")
+            # Lost output may include a test's error: a test cell never passes that way.
+            cell.outputs.append(error_output("OutputDropped", note) if self._kind == "test" else
+                                NotebookNode(output_type="stream", name="stdout", text=f"\n[grading: {note}]\n"))
+            self._add_finding("output", f"a kernel message over {self.max_message_bytes} bytes was dropped", label)
         return cell, resources
 
     def clear_output(self, outs, msg, cell_index):
@@ -152,21 +258,55 @@ class RobustExecute(SlicedPollingMixin, Execute):
         if msg["msg_type"] == "error":
             content["evalue"] = str(content.get("evalue", ""))[:2000]
             content["traceback"] = [str(t)[:2000] for t in content.get("traceback", [])[-30:]]
-        size = len(json.dumps(content.get("data") or content.get("text", "") or content.get("traceback", "")))
-        kept = self._kept.get(cell_index, 0)
-        if kept + size > self.max_output_bytes and msg["msg_type"] in ("stream", "display_data",
-                                                                        "execute_result", "error"):
-            if msg["msg_type"] == "stream" and kept < self.max_output_bytes:
-                room = self.max_output_bytes - kept
-                msg = {**msg, "content": {**msg["content"], "text": msg["content"]["text"][:room]}}
-                self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size - room
-                self._kept[cell_index] = self.max_output_bytes
+            if self._total_kept > self.max_notebook_output_bytes:  # keep the error, not its size
+                content["traceback"] = content["traceback"][-1:]
+            self._count(cell_index, len(json.dumps(content)))
+            return super().output(outs, msg, display_id, cell_index)
+        size = len(json.dumps(content))
+        room = self._room(cell_index)
+        if size > room:
+            if msg["msg_type"] == "stream" and room > 0:
+                text = str(content.get("text", ""))[:room]
+                msg = {**msg, "content": {**content, "text": text}}
+                self._drop(cell_index, size - room)
+                self._count(cell_index, room)
                 return super().output(outs, msg, display_id, cell_index)
-            if msg["msg_type"] != "error":
-                self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size
-                return None
-        self._kept[cell_index] = kept + size
+            self._drop(cell_index, size)
+            return None
+        self._count(cell_index, size)
         return super().output(outs, msg, display_id, cell_index)
+
+    def _update_display_id(self, display_id, msg):
+        """``update_display`` replaces the data of earlier outputs: under the same caps."""
+        content = msg.get("content", {})
+        size = len(json.dumps({"data": content.get("data"), "metadata": content.get("metadata")}))
+        places = [(c, i) for c, indices in self._display_id_map.get(display_id, {}).items() for i in indices]
+        grow: dict[int, int] = {}
+        for cell_idx, out_idx in places:
+            try:
+                old = self.nb.cells[cell_idx].outputs[out_idx]
+                before = len(json.dumps({"data": old.get("data"), "metadata": old.get("metadata")}))
+            except (IndexError, AttributeError):
+                before = 0
+            grow[cell_idx] = grow.get(cell_idx, 0) + size - before
+        if any(g > 0 and g > self._room(c) for c, g in grow.items()):
+            self._drop(self._current_index, size)
+            return None
+        for cell_idx, g in grow.items():
+            self._count(cell_idx, g)
+        return super()._update_display_id(display_id, msg)
+
+    def _room(self, cell_index: int) -> int:
+        """Bytes of output the cell may still add: per cell, and over the whole notebook."""
+        return max(0, min(self.max_output_bytes - self._kept.get(cell_index, 0),
+                          self.max_notebook_output_bytes - self._total_kept))
+
+    def _count(self, cell_index: int, size: int) -> None:
+        self._kept[cell_index] = self._kept.get(cell_index, 0) + size
+        self._total_kept += size
+
+    def _drop(self, cell_index: int, size: int) -> None:
+        self._dropped[cell_index] = self._dropped.get(cell_index, 0) + size
 
     def _remove_links(self, folder: str | None) -> None:
         """Symbolic links and special files the kernel left in its folder go before
@@ -181,6 +321,31 @@ class RobustExecute(SlicedPollingMixin, Execute):
                     target = os.readlink(path) if path.is_symlink() else "a special file"
                     path.unlink(missing_ok=True)
                     self._add_finding("file-access", f"left {path.name} -> {target} in its folder; removed", "")
+
+    def _prune_files(self, folder: str | None, before: dict[str, tuple[int, int]]) -> None:
+        """Files the kernel wrote in its folder are kept up to ``max_kept_files_bytes`` (smallest
+        first); the rest is deleted, so a submission cannot fill the grader's disk or hand
+        files back through the autograded folder."""
+        if not folder:
+            return
+        written = [(size, path) for path, (size, mtime) in folder_snapshot(folder).items()
+                   if before.get(path) != (size, mtime)]
+        kept, removed, removed_bytes = 0, [], 0
+        for size, path in sorted(written):
+            if kept + size <= self.max_kept_files_bytes:
+                kept += size
+                continue
+            try:
+                os.unlink(path)
+            except OSError:
+                continue
+            removed.append(os.path.relpath(path, folder))
+            removed_bytes += size
+        if removed:
+            shown = ", ".join(removed[:5]) + (f" and {len(removed) - 5} more" if len(removed) > 5 else "")
+            self._add_finding("file-access", f"wrote {len(removed)} file(s), {removed_bytes / 2**20:.1f} MB, in "
+                              f"its folder beyond the {self.max_kept_files_bytes / 2**20:.0f} MB kept; "
+                              f"deleted: {shown}", "")
 
     # ------------------------------------------------------------------ the guard
     def _tell_guard(self, kind: str, label: str) -> None:

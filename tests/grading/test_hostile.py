@@ -27,7 +27,44 @@ pytestmark = [pytest.mark.slow]
 
 A = "01_linear_regression"
 NB = "linear_regression.ipynb"
-LIMITS = GradingLimits(cell_timeout_s=20, notebook_timeout_s=300, memory_mb=2048, max_processes=32)
+# Generous time limits (the suite must pass on a busy 2-core machine); small resource limits
+# so that the resource attacks below reach them quickly.
+LIMITS = GradingLimits(cell_timeout_s=120, notebook_timeout_s=900, memory_mb=2048, max_processes=32,
+                       max_threads=256, max_disk_mb=256, max_notebook_output_bytes=5_000_000,
+                       max_message_bytes=8_000_000)
+SHM_AND_MEMFD = """import os
+try:  # /dev/shm is a small tmpfs of the sandbox's own: this fails early
+    with open('/dev/shm/hog', 'wb') as fh:
+        for _ in range(50):
+            fh.write(b'x' * 2**26)
+except OSError as exc:
+    print('shm full:', exc)
+memfd = os.memfd_create('hog')  # memory in no address space: counted all the same
+for _ in range(48):
+    os.write(memfd, b'x' * 2**26)
+"""
+THREAD_BOMB = """import threading, time
+threads = []
+for _ in range(1500):
+    thread = threading.Thread(target=time.sleep, args=(60,))
+    thread.start()
+    threads.append(thread)
+"""
+DISK_HOG = """import time
+for k in range(3):
+    try:
+        with open(f'big{k}.bin', 'wb') as fh:
+            for _ in range(25):
+                fh.write(b'x' * 2**23)
+    except OSError as exc:
+        print(k, exc)
+time.sleep(10)
+"""
+DISPLAY_UPDATES = """from IPython.display import display, update_display
+display('small', display_id='grow')
+for i in range(1, 40):
+    update_display({'text/plain': 'y' * 400_000 * i}, raw=True, display_id='grow')
+"""
 WRONG_PREDICT = "def predict(X, w, b):\n    return np.zeros(np.shape(X)[0])\n"
 LIAR = '''import sys
 
@@ -47,6 +84,86 @@ class Liar:
 def predict(X, w, b):
     return Liar()
 '''
+
+
+#: Where the XSS payloads ask a browser to fetch from (tests/test_browser_safety.py serves it
+#: and counts hits); here only the rendered HTML is read, so nothing listens.
+XSS_BASE = "http://127.0.0.1:9"
+
+
+def xss_output_code(base: str = XSS_BASE) -> str:
+    """Code whose outputs would run script or fetch ``base/xss/...`` if rendered as they are.
+
+    Each payload sets its own marker (``window.__xss_<n>``) when it runs.
+    """
+    code = r"""
+from IPython.display import HTML, SVG, Javascript, Latex, Markdown, display, publish_display_data
+display(HTML('<script>window.__xss_1 = 1; document.title = "pwned"</script>'))
+display(HTML('<img src=x onerror="window.__xss_2 = 1"><a href="javascript:window.__xss_3 = 1">link</a>'))
+display(HTML('<b>frames</b><iframe src="BASE/xss/iframe"></iframe><iframe srcdoc="<script>parent.__xss_4 = 1</script>"></iframe>'))
+display(HTML('<object data="BASE/xss/object"></object><embed src="BASE/xss/embed">'))
+display(HTML('<svg onload="window.__xss_5 = 1"><script>window.__xss_5 = 2</script></svg>'))
+display(HTML('<style>body { background: url(BASE/xss/css) }</style><div style="background-image: url(BASE/xss/style)">s</div>'))
+display(HTML('<form action="BASE/xss/form"><button>go</button></form><meta http-equiv="refresh" content="0; url=BASE/xss/refresh"><base href="BASE/xss/base/"><link rel="stylesheet" href="BASE/xss/link">'))
+display(HTML('<img src="BASE/xss/img"><details open ontoggle="window.__xss_6 = 1"><summary>s</summary></details>'))
+display(HTML('<span id="test_predict_shape" class="tabbable score">clobber</span>'))
+display(Javascript('window.__xss_7 = 1; document.body.dataset.x7 = "1"; fetch("BASE/xss/js-fetch"); alert("xss")'))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="window.__xss_8 = 1"><script>window.__xss_8 = 2</script><image href="BASE/xss/svg-image"/></svg>'))
+display(Markdown('<img src=x onerror="window.__xss_9 = 1"> [md](javascript:window.__xss_9=2) ![i](BASE/xss/md-output-img)'))
+publish_display_data({'image/png': 'x" onerror="window.__xss_10 = 1'}, metadata={'image/png': {'width': '1 onerror=window.__xss_10=2', 'height': 1}})
+publish_display_data({'image/png': 'iVBORw0KGgo='}, metadata={'filenames': {'image/png': 'BASE/xss/filename'}})
+publish_display_data({'text/html': '<b>isolated</b><script>window.__xss_11 = 1</script>'}, metadata={'text/html': {'isolated': True}})
+publish_display_data({'text/vnd.mermaid': '<img src=x onerror="window.__xss_12 = 1">'})
+publish_display_data({'application/vnd.jupyter.widget-view+json': {'model_id': 'x', 'version_major': 2, 'version_minor': 0}, 'text/plain': 'widget'})
+display(Latex(r'$\href{javascript:window.__xss_13 = 1}{x}$'))
+print('<script>window.__xss_14 = 1</script>')
+"""
+    return code.replace("BASE", base)
+
+
+def xss_markdown(base: str = XSS_BASE) -> str:
+    """A markdown cell whose raw HTML and links would run script or fetch ``base/xss/...``."""
+    md = """# Notes <script>window.__xss_m1 = 1</script>
+
+<img src=x onerror="window.__xss_m2 = 1">
+
+[click](javascript:window.__xss_m3=1) <a href="javascript:window.__xss_m3 = 2">a</a>
+
+<iframe srcdoc="<script>parent.__xss_m4 = 1</script>"></iframe>
+
+<svg><script>window.__xss_m5 = 1</script><image href="x" onerror="window.__xss_m5 = 2"/></svg>
+
+<object data="BASE/xss/md-object"></object><embed src="BASE/xss/md-embed">
+
+<details open ontoggle="window.__xss_m6 = 1"><summary>x</summary></details>
+
+<math><mtext><table><mglyph><style><img src=x onerror="window.__xss_m7 = 1">
+
+![img](BASE/xss/md-image) <img src="BASE/xss/md-img">
+
+<style>body { background: url(BASE/xss/md-css) }</style>
+
+<meta http-equiv="refresh" content="0; url=BASE/xss/md-refresh">
+
+<span id="statusmessage" class="tabbable">clobber</span>
+
+$\\href{javascript:window.__xss_m8 = 1}{x}$
+"""
+    return md.replace("BASE", base)
+
+
+def xss_notebooks(reference, base: str = XSS_BASE) -> dict:
+    """The two XSS submissions: payloads in outputs, and in a markdown and a raw cell.
+
+    Both keep the reference answers, so they score full marks."""
+    markdown = _append(reference, "predict", "")
+    at = markdown.cells.index(_cell(markdown, "predict")) + 1
+    markdown.cells[at:at] = [
+        nbformat.v4.new_markdown_cell(xss_markdown(base)),
+        nbformat.v4.new_raw_cell('<script>window.__xss_r1 = 1</script><img src=x onerror="window.__xss_r2 = 1">',
+                                 metadata={"raw_mimetype": "text/html"}),
+    ]
+    return {"xss_outputs": _append(reference, "predict", xss_output_code(base)), "xss_markdown": markdown}
 
 
 def _meta(cell) -> dict:
@@ -144,15 +261,48 @@ def _submissions(reference, blank, root: Path) -> dict:
         "fork_many": _append(reference, "mse_cost", "import subprocess\nkids = []\n"
                              "while True:\n    kids.append(subprocess.Popen(['sleep', '60']))\n"),
         "big_print": _append(reference, "predict", "print('x' * 100_000_000)\n"),
+        # Resource limits held from outside the kernel.
+        "shm_memfd": _append(reference, "mse_gradients", SHM_AND_MEMFD),
+        "thread_bomb": _append(reference, "mse_cost", THREAD_BOMB),
+        "disk_hog": _append(reference, "gradient_descent", DISK_HOG),
+        "cell_output_cap": _append(reference, "predict", "import sys\nfor _ in range(3):\n"
+                                   "    print('z' * 900_000)\n    sys.stdout.flush()\n"),
+        "display_updates": _append(reference, "predict", DISPLAY_UPDATES),
+        "many_output_cells": _with_cells_after(reference, "predict", [
+            "import sys\nprint('w' * 999_000)\nsys.stdout.flush()"] * 12),
+        "huge_message": _append(reference, "predict", "from IPython.display import display\n"
+                                "display({'text/plain': 'h' * 50_000_000}, raw=True)\n"),
+        "huge_message_in_test": _replace(reference, "predict", "from IPython.display import display\n\n"
+                                         "def predict(X, w, b):\n"
+                                         "    display({'text/plain': 'h' * 20_000_000}, raw=True)\n"
+                                         "    return np.asarray(X, dtype=float) @ np.asarray(w, dtype=float) + b\n"),
+        "files_left": _append(reference, "predict", "open('stolen.txt', 'w').write('answers')\n"
+                              "open('blob.bin', 'wb').write(b'x' * 8_000_000)\n"),
         "edited_tests": _edit_tests(blank),
         "deleted_cells": _delete_tests(reference),
         "duplicated_cells": _duplicate(reference, ["predict", "test_predict_values"]),
         "changed_metadata": _change_metadata(reference),
+        # What the browser of a grader or student would run (issue 19), and files handed back.
+        **xss_notebooks(reference),
+        "stolen_files": _append(reference, "predict", (
+            "import os\n"
+            "open('stolen.txt', 'w').write('handed back?')\n"
+            "open('evil.html', 'w').write('<script>window.__xss_f = 1</script>')\n"
+            "os.makedirs('extra', exist_ok=True)\n"
+            "open('extra/more.txt', 'w').write('x')\n")),
         "malformed_json": lambda folder: (folder / NB).write_text('{"cells": [ nope'),
         "renamed": lambda folder: nbformat.write(reference, folder / "my_linear_regression.ipynb"),
         "missing": lambda folder: (folder / "notes.txt").write_text("I forgot the notebook"),
     }
     return subs
+
+
+def _with_cells_after(nb, grade_id, sources):
+    """New student code cells after the cell ``grade_id`` (students may add cells)."""
+    nb = copy.deepcopy(nb)
+    at = nb.cells.index(_cell(nb, grade_id)) + 1
+    nb.cells[at:at] = [nbformat.v4.new_code_cell(src) for src in sources]
+    return nb
 
 
 def _edit_tests(nb):

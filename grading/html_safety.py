@@ -1,0 +1,115 @@
+"""What a grader's or a student's browser runs when it shows a submission: nothing of the student's.
+
+``configure_html_safety`` (called by ``grading.course.apply_course_config``, so by
+``python -m grading``, the ``nbgrader`` CLI and formgrader alike) sets up:
+
+- sanitizing for every ``HTMLExporter`` nbgrader builds from the configuration: formgrader's
+  submission views and the feedback (``grading.preprocessors.sanitize``);
+- ``FeedbackExporter`` for feedback: the sanitized page without any script (nbgrader's
+  template only loads MathJax from a CDN) and with a Content-Security-Policy ``<meta>`` as
+  the first element of ``<head>``, a second wall should anything slip through;
+- a feedback folder that holds only the notebooks' ``.html``: nbgrader would also copy
+  every other file of the autograded folder, which is the student kernel's working folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import shutil
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+
+#: The feedback page's policy; ``{styles}`` are the hashes of the template's own inline
+#: ``<style>`` blocks. No script at all, nothing fetched but images and fonts from the page
+#: itself or ``data:``, no frames, plugins, forms or ``<base>``.
+FEEDBACK_CSP = ("default-src 'none'; script-src 'none'; style-src {styles}; img-src data: 'self'; "
+                "font-src data: 'self'; connect-src 'none'; frame-src 'none'; child-src 'none'; "
+                "object-src 'none'; media-src 'none'; worker-src 'none'; manifest-src 'none'; "
+                "base-uri 'none'; form-action 'none'")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def harden_feedback_html(html: str) -> str:
+    """The feedback page with its scripts removed and a CSP ``<meta>`` first in ``<head>``.
+
+    Runs on the exporter's output, whose only scripts come from nbgrader's template (the
+    cells were sanitized before): MathJax from a CDN and its configuration. Inline styles
+    are the template's and are allowed by hash.
+    """
+    soup = BeautifulSoup(html, features="html.parser")
+    for tag in soup.find_all(["script", "noscript", "link", "base"]):
+        tag.decompose()
+    styles = sorted({_csp_hash(style.string or "") for style in soup.find_all("style")})
+    head = soup.head
+    if head is None:
+        head = soup.new_tag("head")
+        (soup.html or soup).insert(0, head)
+    for old in head.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"}):
+        old.decompose()
+    meta = soup.new_tag("meta", attrs={"http-equiv": "Content-Security-Policy",
+                                       "content": FEEDBACK_CSP.format(styles=" ".join(styles) or "'none'")})
+    head.insert(0, meta)
+    return str(soup)
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback ``HTMLExporter`` whose pages run no script and carry a CSP.
+
+    Math in feedback is shown as its TeX source: the template's MathJax came from a CDN.
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        return harden_feedback_html(html), resources
+
+
+def prune_feedback_folder(folder: Path, notebooks: list[str]) -> list[str]:
+    """Delete everything in one feedback folder but ``<notebook>.html`` of ``notebooks``
+    (names without ``.ipynb``); return what was removed (relative paths)."""
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    keep = {f"{name}.html" for name in notebooks}
+    removed = []
+    for path in sorted(folder.iterdir()):
+        if path.name in keep and path.is_file() and not path.is_symlink():
+            continue
+        removed.append(path.name)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return removed
+
+
+def prune_feedback_hook(autograded: str, feedback: str, assignment=None, student=None, notebooks=()):
+    """nbgrader's ``GenerateFeedback.post_convert_hook``: prune every feedback folder that was
+    just written. nbgrader passes the autograded notebooks of one submission."""
+    by_folder: dict[Path, list[str]] = {}
+    for notebook in notebooks:
+        path = Path(notebook).resolve()
+        by_folder.setdefault(path.parent, []).append(path.stem)
+    for source, names in by_folder.items():
+        relative = source.relative_to(Path(autograded).resolve())
+        prune_feedback_folder(Path(feedback) / relative, names)
+
+
+def configure_html_safety(c, autograded: Path, feedback: Path) -> None:
+    """Sanitize every HTML rendering of a submission, harden feedback pages, and keep only
+    the notebooks' HTML in feedback folders (``autograded``/``feedback``: the course's folders)."""
+    from grading.preprocessors.sanitize import SafeMarkdown, SanitizeSubmission, clean_html
+
+    c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.skip_svg_encoding = False  # SVG only ever as an <img>, where scripts never run
+    c.HTMLExporter.preprocessors = [SanitizeSubmission]
+    c.HTMLExporter.filters = {"markdown2html": SafeMarkdown, "clean_html": clean_html}
+    c.GenerateFeedback.exporter_class = FeedbackExporter
+    c.GenerateFeedback.post_convert_hook = functools.partial(
+        prune_feedback_hook, str(autograded), str(feedback))
