@@ -24,6 +24,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+from queue import Empty
+from time import monotonic
 from pathlib import Path
 
 import zmq
@@ -41,6 +43,8 @@ from grading.sandbox import GUARD_FILE, SandboxKernelManager, SandboxPolicy
 
 METADATA_KEY = "course_grading"
 DEFAULT_LIMITS = GradingLimits()
+#: How often a wait for a kernel's reply checks that the connection is still there.
+SHELL_CHECK_S = 1.0
 GUARD_CALL = "__import__('sys').modules['_course_guard'].enter({kind!r}, {label!r})"
 GUARD_EXEC_LINE = f"__import__('runpy').run_path({str(GUARD_FILE)!r})['install']()"
 
@@ -115,6 +119,8 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._dropped_message = False
         self._current_index = 0
         self._monitors: list = []
+        self._monitors_to_close: list = []
+        self._shell_monitor = None
         self._contexts: list = []
         self._last_km = None
         self._kind, self._label = "other", ""
@@ -163,7 +169,52 @@ class RobustExecute(SlicedPollingMixin, Execute):
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
         self._watch_iopub(kc)
+        self._watch_shell(kc)
         return kc
+
+    def _watch_shell(self, kc) -> None:
+        """An oversized reply (a huge payload, or a forged guard answer) makes ZeroMQ drop the
+        shell connection for good, and the reply would be awaited until the cell's timeout:
+        poll the connection's monitor while waiting, and give up on that reply at once."""
+        monitor = kc.shell_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._shell_monitor = (monitor, zmq.Socket.shadow(monitor.underlying))
+        self._monitors_to_close.append(monitor)
+        channel = kc.shell_channel
+        if getattr(channel, "_watched", False):
+            return
+        sliced = channel.get_msg
+
+        async def get_msg(timeout: float | None = None):
+            deadline = None if timeout is None else monotonic() + timeout
+            while True:
+                step = SHELL_CHECK_S if deadline is None else min(SHELL_CHECK_S, max(0.0, deadline - monotonic()))
+                try:
+                    return await sliced(timeout=step)
+                except Empty:
+                    if self._shell_dropped(kc):
+                        raise  # nbclient's timeout path: interrupt, error_on_timeout in the cell
+                    if deadline is not None and monotonic() >= deadline:
+                        raise
+
+        channel.get_msg = get_msg
+        channel._watched = True
+
+    def _shell_dropped(self, kc) -> bool:
+        _, monitor = self._shell_monitor
+        dropped = False
+        try:
+            while monitor.poll(0):
+                monitor.recv_multipart(zmq.NOBLOCK)
+                dropped = True
+        except zmq.ZMQError:
+            pass
+        if dropped:
+            old = kc.shell_channel.socket
+            kc.shell_channel.socket = kc.connect_shell(identity=kc.session.bsession)
+            old.close(linger=0)
+            self._watch_shell(kc)
+            self._dropped_message = True
+        return dropped
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
@@ -196,11 +247,13 @@ class RobustExecute(SlicedPollingMixin, Execute):
         return True
 
     def _close_contexts(self) -> None:
+        for monitor in self._monitors_to_close:
+            monitor.close(linger=0)
         for monitor, _ in self._monitors:
             monitor.close(linger=0)
         for context in self._contexts:
             context.destroy(linger=0)
-        self._monitors, self._contexts = [], []
+        self._monitors, self._contexts, self._monitors_to_close = [], [], []
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
