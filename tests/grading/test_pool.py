@@ -33,7 +33,10 @@ LIMITS = GradingLimits(cell_timeout_s=120, notebook_timeout_s=900, memory_mb=204
 #: Generous: the suite runs on busy 2-core machines; nothing below depends on speed.
 FIND_DEADLINE_S = 600
 ORPHAN_DEADLINE_S = 60
-SLEEPER = "import time\ntime.sleep(600)  # the test kills this student's grading worker meanwhile\n"
+#: Written by the victim's kernel (in its working folder) once it runs the student's code.
+SLEEPING = "kernel-is-sleeping"
+SLEEPER = (f"import pathlib, time\npathlib.Path({SLEEPING!r}).touch()\n"
+           "time.sleep(600)  # the test kills this student's grading worker meanwhile\n")
 
 
 def job(arg):
@@ -118,11 +121,15 @@ def notebooks(tmp_path_factory):
 
 
 def _kill_worker_running(folder: Path, found: list, done: threading.Event) -> None:
-    """Wait for a sandbox launcher working in ``folder`` (the victim's kernel) and SIGKILL the
-    pool worker above it (a child of this process); record (worker pid, its descendants)."""
+    """Once the victim's kernel runs its sleeping cell in ``folder``, SIGKILL the pool worker
+    (a child of this process) above that kernel's sandbox launcher; record (worker pid, its
+    descendants: launcher, bwrap, kernel)."""
     me = os.getpid()
     end = time.monotonic() + FIND_DEADLINE_S
     while not done.is_set() and time.monotonic() < end:
+        if not any(folder.rglob(SLEEPING)):
+            time.sleep(0.2)
+            continue
         for proc in psutil.Process(me).children(recursive=True):
             try:
                 if ("grading.sandbox_launch" in " ".join(proc.cmdline())
@@ -131,8 +138,9 @@ def _kill_worker_running(folder: Path, found: list, done: threading.Event) -> No
                     while worker.ppid() != me:
                         worker = worker.parent()
                     tree = worker.children(recursive=True)
+                    names = {" ".join(p.cmdline()[:3]) for p in tree}
                     worker.kill()
-                    found.append((worker.pid, tree))
+                    found.append((worker.pid, tree, names))
                     return
             except (psutil.Error, AttributeError):  # it ended meanwhile
                 continue
@@ -151,7 +159,9 @@ def _run_while_killing(folder: Path, grade):
         done.set()
         killer.join()
     assert found, f"no grading kernel was ever seen in {folder}"
-    return result, *found[0]
+    killed, tree, names = found[0]
+    assert any("ipykernel_launcher" in name for name in names), names
+    return result, killed, tree
 
 
 def _leftovers(root: Path, tree: list[psutil.Process]) -> list[str]:
@@ -172,9 +182,10 @@ def _leftovers(root: Path, tree: list[psutil.Process]) -> list[str]:
                 out.append(f"{proc.pid} {cmd[:300]}")
         except psutil.Error:
             continue
+    listed = {int(line.split()[0]) for line in out}
     for proc in tree:
         try:
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+            if proc.pid not in listed and proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
                 out.append(f"{proc.pid} (a child of the dead worker) {' '.join(proc.cmdline())[:300]}")
         except psutil.Error:
             continue
