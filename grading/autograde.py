@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -13,10 +12,11 @@ from tqdm.auto import tqdm
 from grading.course import REPO_ROOT, CourseLayout, GradingLimits, list_assignments, source_notebooks
 from grading.engine import Course, NbgraderStepError
 from grading.grade_one import read_submission
-from grading.integrity import IntegrityReport, build_report, flag_in_gradebook, read_report, write_report
+from grading.integrity import IntegrityReport, build_report, failed_report, flag_in_gradebook, write_report
 from grading.pool import as_finished
 from grading.sandbox import require_sandbox
 from grading.table import Cell, render_table
+from grading.textsafe import safe_text
 
 
 @dataclass
@@ -37,9 +37,10 @@ class AutogradeReport:
 
     def table(self) -> str:
         lines = [render_table(self.rows, self.assignments)]
-        lines += [f"no feedback for {s}/{a}: {reason}" for s, a, reason in self.feedback_failures]
+        lines += [f"no feedback for {safe_text(s, 80)}/{a}: {safe_text(reason, 500)}"
+                  for s, a, reason in self.feedback_failures]
         for (student, assignment), found in sorted(self.integrity.items()):
-            lines += [f"INTEGRITY {student}/{assignment}: {line}" for line in found.lines()]
+            lines += [f"INTEGRITY {safe_text(student, 80)}/{assignment}: {line}" for line in found.lines()]
         return "\n".join(lines)
 
 
@@ -153,15 +154,25 @@ def _grade_job(layout: CourseLayout, assignment: str, student: str, options: Gra
         forget_submission(course, assignment, student)
         return JobResult(assignment, student, Cell(error=reason))
     result = JobResult(assignment, student, cell)
+    # The grade stands whatever happens here; a report that cannot be built or saved says
+    # so, and the submission is flagged (table, CSV, gradebook) like one with findings.
     try:
         report = integrity_of(course, assignment, student)
+    except Exception as exc:  # noqa: BLE001
+        report = failed_report(student, assignment, exc)
+    try:
         write_report(report, layout.path("integrity"))
+    except Exception as exc:  # noqa: BLE001 (the CSV then says "no integrity report")
+        report.error = "; ".join(filter(None, [report.error, f"the integrity report could not be saved "
+                                                             f"({type(exc).__name__}: {safe_text(exc, 200)})"]))
+    try:
         flag_in_gradebook(layout.db_url, course.coursedir.course_id, report,
                           [p.stem for p in source_notebooks(assignment, layout.path("source"))])
-        result.integrity = report
-        cell.integrity = report.summary()
-    except Exception as exc:  # noqa: BLE001 (the grade stands; the report says it is missing)
-        cell.integrity = f"no integrity report ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # noqa: BLE001
+        report.error = "; ".join(filter(None, [report.error, f"the gradebook flag could not be set "
+                                                             f"({type(exc).__name__}: {safe_text(exc, 200)})"]))
+    result.integrity = report
+    cell.integrity = report.summary()
     if options.feedback:
         try:
             course.generate_feedback(assignment, student)
@@ -188,7 +199,7 @@ def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, 
         else:
             results = _pool_results(jobs, workers)
         for result in results:
-            bar.set_postfix_str(f"{result.student}/{result.assignment}")
+            bar.set_postfix_str(f"{safe_text(result.student, 80)}/{result.assignment}")
             bar.update()
             yield result
     finally:
@@ -223,7 +234,8 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
     cannot be graded (misnamed or unreadable notebook, nbgrader failure) is reported with
     its reason, left out of the gradebook and the CSV, and skipped; the others are still
     graded. Each graded submission gets an integrity report and feedback HTML, and the
-    whole gradebook is exported with nbgrader's CSV exporter plus the integrity columns.
+    whole gradebook is exported with the course's CSV exporter (``grading.export``: nbgrader's
+    columns plus the integrity columns).
     """
     layout = layout or CourseLayout(root=REPO_ROOT)
     names = assignments or list_assignments(layout.path("source"))
@@ -245,23 +257,5 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
         if result.feedback_failure:
             report.feedback_failures.append((result.student, result.assignment, result.feedback_failure))
     report.csv_path = course.export_csv(csv_path or layout.root / "grading" / "grades.csv")
-    add_integrity_columns(report.csv_path, layout.path("integrity"))
     return report
 
-
-def add_integrity_columns(csv_path: Path, integrity_dir: Path) -> None:
-    """Append ``integrity_findings`` and ``integrity`` to nbgrader's CSV export, per row."""
-    with open(csv_path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-        fields = list(rows[0].keys()) if rows else []
-    if not fields:
-        return
-    fields += ["integrity_findings", "integrity"]
-    for row in rows:
-        found = read_report(integrity_dir, row["student_id"], row["assignment"])
-        row["integrity_findings"] = len(found.findings) if found else ""
-        row["integrity"] = found.summary() if found else ""
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)

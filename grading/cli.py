@@ -12,6 +12,8 @@ import time
 import warnings
 from pathlib import Path
 
+from grading.textsafe import safe_text
+
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -57,7 +59,7 @@ def cmd_autograde(args) -> int:
     from grading.autograde import autograde_course
 
     report = autograde_course(args.assignments or None, layout_from(args), feedback=not args.no_feedback,
-                              progress=not args.no_progress, workers=args.workers, unsafe=args.unsafe,
+                              progress=not args.no_progress, workers=default_workers(args), unsafe=args.unsafe,
                               limits=limits_from(args), scheduler=args.dask)
     if not report.rows:
         print("no submissions found: put them in grading/submitted/<student_id>/<assignment>/<notebook>.ipynb")
@@ -78,11 +80,12 @@ def cmd_grade(args) -> int:
         print(json.dumps(grade.to_json()))
     else:
         if grade.status == "error":
-            print(f"{args.notebook}: could not be graded: {grade.error}")
+            print(f"{safe_text(args.notebook, 200)}: could not be graded: {safe_text(grade.error, 1000)}")
         else:
             for test in grade.tests:
                 mark = "PASS" if test.passed else "FAIL"
-                print(f"{mark} {test.grade_id:<40} {test.score:g}/{test.max_score:g}  {test.message}".rstrip())
+                print(f"{mark} {safe_text(test.grade_id, 80):<40} {test.score:g}/{test.max_score:g}  "
+                      f"{safe_text(test.message, 500)}".rstrip())
             print(f"score: {grade.score:g}/{grade.max_score:g}")
             if grade.integrity:
                 from grading.integrity import IntegrityReport
@@ -99,7 +102,7 @@ def cmd_demo(args) -> int:
 
     start = time.perf_counter()
     report = run_demo(args.assignments or None, progress=not args.no_progress, unsafe=args.unsafe,
-                      workers=args.workers)
+                      workers=default_workers(args))
     print()
     print("Sample students: " + ", ".join(f"{s} ({k})" for s, k in DEMO_STUDENTS.items()))
     print(report.table())
@@ -114,7 +117,7 @@ def cmd_bundle(args) -> int:
     try:
         archive = build_bundle(Path(args.out) if args.out else None)
     except BundleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_text(exc, 2000, one_line=False)}", file=sys.stderr)
         return EXIT_FAILED
     print(f"wrote {archive} ({archive.stat().st_size / 1e6:.1f} MB): hand it to students")
     return EXIT_OK
@@ -129,9 +132,18 @@ def cmd_slides(args) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from grading.parallel import default_workers
+def default_workers(args) -> int:
+    """``--workers``, else one per core (at most 4); resolved after parsing so that
+    ``--help`` imports nothing heavy (``grading.parallel`` imports nbgrader)."""
+    if args.workers:
+        return args.workers
+    from grading.parallel import default_workers as cores
 
+    return cores()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser; imports only light modules, so ``--help`` is fast (tested)."""
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -168,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
             "export grading/grades.csv and print the grade table.")
     p.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
-                   help=f"submissions graded at once (default {default_workers()}: the cores, at most 4)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="submissions graded at once (default: the cores, at most 4)")
     p.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="run the grading jobs on Dask: a local cluster of --workers processes, or the "
                         "scheduler at ADDRESS (tcp://host:8786); see docs/grading.md")
@@ -188,8 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "Release, create three sample submissions (reference, blank, partial), "
             "autograde them, generate feedback, export grades and print the table.")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
-                   help=f"submissions graded at once (default {default_workers()}: the cores, at most 4)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="submissions graded at once (default: the cores, at most 4)")
     p.add_argument("--unsafe", action="store_true", help="grade without a sandbox where none works")
     p = add("slides", cmd_slides, "Render reveal.js decks of the lectures into build/slides/.")
     p.add_argument("--out", default=None, help="output folder (default: build/slides)")
@@ -209,5 +221,5 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (UnknownAssignmentError, NbgraderStepError, SandboxUnavailableError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_text(exc, 2000, one_line=False)}", file=sys.stderr)
         return EXIT_FAILED

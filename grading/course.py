@@ -160,7 +160,10 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
         GetGrades, ClearHiddenTestOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
     ]
     # Issue 19: formgrader and feedback show submissions as inert HTML; feedback holds only it.
-    configure_html_safety(c, layout.path("autograded"), layout.path("feedback"))
+    configure_html_safety(c, *(layout.path(step) for step in ("source", "autograded", "feedback")))
+    # grades.csv quoted and formula-safe, with the integrity columns (also for `nbgrader export`).
+    c.ExportApp.plugin_class = "grading.export.CourseCsvExportPlugin"
+    c.CourseCsvExportPlugin.integrity_directory = str(layout.path("integrity"))
     c.Exchange.assignment_dir = str(layout.root)
     return c
 

@@ -13,7 +13,7 @@ import re
 import warnings
 from pathlib import Path
 
-from grading.course import CourseLayout, GradingLimits, course_config, set_kernel_environment
+from grading.course import CourseLayout, GradingLimits, course_config, set_kernel_environment, source_notebooks
 
 
 class NbgraderStepError(RuntimeError):
@@ -129,8 +129,8 @@ class Course:
         self._run(f"generate_feedback {assignment} for {student}",
                   self.api.generate_feedback(assignment, student, force=True))
         # nbgrader's post-convert hook prunes too, but it swallows its own errors.
-        notebooks = [p.stem for p in (self.layout.path("autograded") / student / assignment).glob("*.ipynb")]
-        prune_feedback_folder(self.layout.path("feedback") / student / assignment, notebooks)
+        graded = [p.stem for p in source_notebooks(assignment, self.layout.path("source"))]
+        prune_feedback_folder(self.layout.path("feedback") / student / assignment, graded)
 
     def submitted_students(self, assignment: str) -> list[str]:
         folder = self.layout.path("submitted")
@@ -145,11 +145,13 @@ class Course:
         return self.layout.path("feedback") / student / assignment / f"{notebook}.html"
 
     def export_csv(self, dest: Path) -> Path:
-        """nbgrader's own CSV export of the whole gradebook."""
+        """The whole gradebook as CSV with the course's export plugin (``grading.export``:
+        nbgrader's columns, quoted and formula-safe, plus the integrity columns)."""
         from nbgrader.api import Gradebook
-        from nbgrader.plugins import CsvExportPlugin
+
+        from grading.export import CourseCsvExportPlugin
 
         dest.parent.mkdir(parents=True, exist_ok=True)
         with Gradebook(self.layout.db_url, self.coursedir.course_id) as gb:
-            CsvExportPlugin(to=str(dest), config=self.config).export(gb)
+            CourseCsvExportPlugin(to=str(dest), config=self.config).export(gb)
         return dest

@@ -11,7 +11,7 @@ import nbformat
 
 from grading.course import REPO_ROOT, CourseLayout, GradingLimits, source_notebooks
 from grading.engine import Course, NbgraderStepError
-from grading.integrity import build_report
+from grading.integrity import build_report, failed_report
 from grading.results import NotebookGrade, max_points, read_notebook_grade
 from grading.sandbox import SandboxUnavailableError, require_sandbox
 
@@ -97,8 +97,12 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
             autograded = course.autograded_notebook(assignment, STUDENT, name)
             grade = read_notebook_grade(layout.db_url, course.coursedir.course_id, assignment,
                                         STUDENT, name, autograded)
-            grade.integrity = build_report(STUDENT, assignment, [
-                (target, layout.path("source") / assignment / source_nb.name, autograded)]).to_json()
+            try:  # the grade stands even where the integrity report cannot be built
+                report = build_report(STUDENT, assignment, [
+                    (target, layout.path("source") / assignment / source_nb.name, autograded)])
+            except Exception as exc:  # noqa: BLE001
+                report = failed_report(STUDENT, assignment, exc)
+            grade.integrity = report.to_json()
             run = GradeRun(grade)
             if keep_dir:
                 run.autograded = autograded

@@ -40,17 +40,18 @@ def harden_feedback_html(html: str) -> str:
     """The feedback page with its scripts removed and a CSP ``<meta>`` first in ``<head>``.
 
     Runs on the exporter's output, whose only scripts come from nbgrader's template (the
-    cells were sanitized before): MathJax from a CDN and its configuration. Inline styles
-    are the template's and are allowed by hash.
+    cells were sanitized before): MathJax from a CDN and its configuration. The template's
+    inline styles (in ``<head>``) are allowed by hash; nothing else is.
     """
     soup = BeautifulSoup(html, features="html.parser")
     for tag in soup.find_all(["script", "noscript", "link", "base"]):
         tag.decompose()
-    styles = sorted({_csp_hash(style.string or "") for style in soup.find_all("style")})
     head = soup.head
     if head is None:
         head = soup.new_tag("head")
         (soup.html or soup).insert(0, head)
+    # Only the template's own styles, which are all in <head>; cells are rendered in <body>.
+    styles = sorted({_csp_hash(style.string or "") for style in head.find_all("style")})
     for old in head.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"}):
         old.decompose()
     meta = soup.new_tag("meta", attrs={"http-equiv": "Content-Security-Policy",
@@ -89,21 +90,27 @@ def prune_feedback_folder(folder: Path, notebooks: list[str]) -> list[str]:
     return removed
 
 
-def prune_feedback_hook(autograded: str, feedback: str, assignment=None, student=None, notebooks=()):
-    """nbgrader's ``GenerateFeedback.post_convert_hook``: prune every feedback folder that was
-    just written. nbgrader passes the autograded notebooks of one submission."""
+def prune_feedback_hook(source: str, autograded: str, feedback: str, assignment=None, student=None,
+                        notebooks=()):
+    """nbgrader's ``GenerateFeedback.post_convert_hook``: prune the feedback folders just
+    written (nbgrader passes the autograded notebooks of one submission) to the HTML of the
+    assignment's own notebooks (those in ``source``; a notebook the student's code wrote into
+    its folder gets none)."""
     by_folder: dict[Path, list[str]] = {}
     for notebook in notebooks:
         path = Path(notebook).resolve()
         by_folder.setdefault(path.parent, []).append(path.stem)
-    for source, names in by_folder.items():
-        relative = source.relative_to(Path(autograded).resolve())
+    for folder, names in by_folder.items():
+        relative = folder.relative_to(Path(autograded).resolve())  # <student>/<assignment>
+        graded = Path(source) / relative.name
+        if graded.is_dir():
+            names = [name for name in names if (graded / f"{name}.ipynb").is_file()]
         prune_feedback_folder(Path(feedback) / relative, names)
 
 
-def configure_html_safety(c, autograded: Path, feedback: Path) -> None:
+def configure_html_safety(c, source: Path, autograded: Path, feedback: Path) -> None:
     """Sanitize every HTML rendering of a submission, harden feedback pages, and keep only
-    the notebooks' HTML in feedback folders (``autograded``/``feedback``: the course's folders)."""
+    the graded notebooks' HTML in feedback folders (the arguments: the course's folders)."""
     from grading.preprocessors.sanitize import SafeMarkdown, SanitizeSubmission, clean_html
 
     c.HTMLExporter.sanitize_html = True
@@ -112,4 +119,4 @@ def configure_html_safety(c, autograded: Path, feedback: Path) -> None:
     c.HTMLExporter.filters = {"markdown2html": SafeMarkdown, "clean_html": clean_html}
     c.GenerateFeedback.exporter_class = FeedbackExporter
     c.GenerateFeedback.post_convert_hook = functools.partial(
-        prune_feedback_hook, str(autograded), str(feedback))
+        prune_feedback_hook, str(source), str(autograded), str(feedback))

@@ -30,7 +30,7 @@ import nbformat
 from nbgrader import utils
 
 KINDS = ("structure", "monkeypatch", "lying-object", "introspection", "file-access",
-         "native-code", "process", "network", "kernel-exit", "syntax")
+         "native-code", "process", "network", "kernel-exit", "syntax", "scan-failed")
 
 
 @dataclass(frozen=True)
@@ -396,6 +396,15 @@ def parse_cell(code: str) -> tuple[ast.Module | None, tuple[tuple[int | None, st
         return None, (*found, syntax)
 
 
+def _tree(code: str) -> ast.Module | None:
+    """The cell's syntax tree, or None (also where parsing itself fails, e.g. on a
+    RecursionError from a deeply nested expression; ``scan_code`` reports that cell)."""
+    try:
+        return parse_cell(code)[0]
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def scan_code(code: str, modules: dict[str, str]) -> list[tuple[int | None, str, str]]:
     """Code findings of one cell's source as (line, kind, detail), sorted by line."""
     tree, found = parse_cell(code)
@@ -413,6 +422,15 @@ def grade_id(cell: nbformat.NotebookNode) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     gid = meta.get("grade_id") if isinstance(meta, dict) else None
     return gid if gid is None or isinstance(gid, str) else repr(gid)[:100]
+
+
+def malformed(cell: nbformat.NotebookNode) -> bool:
+    """nbgrader metadata that is not a dict with a grade_id string (dropped before grading)."""
+    metadata = cell.get("metadata", {})
+    if "nbgrader" not in metadata:
+        return False
+    meta = metadata["nbgrader"]
+    return not (isinstance(meta, dict) and isinstance(meta.get("grade_id"), str) and meta["grade_id"])
 
 
 def is_known(cell: nbformat.NotebookNode) -> bool:
@@ -489,34 +507,37 @@ def scan_submission(submitted: nbformat.NotebookNode, source: nbformat.NotebookN
     one and turns the earlier copies into plain cells, which then run.
     """
     originals = {grade_id(c): c for c in source.cells if grade_id(c) and is_known(c)}
-    ids = [grade_id(c) for c in submitted.cells]
+    ids = [None if malformed(c) else grade_id(c) for c in submitted.cells]
     code_cells = [c for c in [*source.cells, *submitted.cells] if c.cell_type == "code"]
-    aliases = collect_aliases([t for t, _ in map(parse_cell, (c.source for c in code_cells)) if t])
+    aliases = collect_aliases([t for t in map(_tree, (c.source for c in code_cells)) if t])
 
     findings: list[Finding] = []
     for index, cell in enumerate(submitted.cells):
         cid = ids[index]
         label = cid or f"cell {index + 1}"
         original = originals.get(cid)
-        meta = cell.get("metadata", {}).get("nbgrader")
-        if meta is not None and not (isinstance(meta, dict) and isinstance(meta.get("grade_id"), str)
-                                     and meta["grade_id"]):
+        if malformed(cell):
             # grading.preprocessors.DropMalformedMetadata drops it before nbgrader reads it.
             cid, label = None, f"cell {index + 1}"
             findings.append(Finding("structure", label, None,
                                     "cell with malformed nbgrader metadata (no grade id): it was dropped"))
         elif cid and original is None:
-            # grading.preprocessors.RestoreCellMetadata drops the metadata: a plain cell then.
+            # grading.preprocessors.RestoreCellMetadata drops it: a plain cell from then on.
             label = f"cell {index + 1}"
             findings.append(Finding("structure", label, None, f"cell with unknown grade id {cid!r}: "
                                     "its nbgrader metadata was dropped"))
-        for detail in ([] if cid and original is None else
-                       structure_findings(cell, label, ids.count(cid) if cid else 1, original)):
-            findings.append(Finding("structure", label, None, detail))
+        else:
+            for detail in structure_findings(cell, label, ids.count(cid) if cid else 1, original):
+                findings.append(Finding("structure", label, None, detail))
         last_copy = cid not in ids[index + 1:]
         if cell.cell_type != "code" or (original is not None and is_test(original) and last_copy):
             continue
-        for line, kind, detail in scan_code(cell.source, aliases):
+        try:
+            found = scan_code(cell.source, aliases)
+        except Exception as exc:  # noqa: BLE001 (RecursionError: a 20 000-term expression)
+            found = [(None, "scan-failed", f"the cell could not be scanned ({type(exc).__name__}: "
+                                           f"{str(exc)[:100]}); read it yourself")]
+        for line, kind, detail in found:
             findings.append(Finding(kind, label, line, detail))
     present = set(ids)
     for cid, original in originals.items():

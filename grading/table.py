@@ -1,8 +1,13 @@
-"""The grade table (student x assignment) printed by ``autograde`` and ``demo``."""
+"""The grade table (student x assignment) printed by ``autograde`` and ``demo``.
+
+Student ids and error reasons come from submissions: they are shown through
+``grading.textsafe.safe_text`` (no terminal control characters, capped length)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from grading.textsafe import safe_text
 
 
 @dataclass
@@ -33,14 +38,14 @@ def render_table(rows: dict[str, dict[str, Cell]], assignments: list[str]) -> st
         got = sum(c.score or 0.0 for c in cells if c.error is None)
         possible = sum(c.max_score or 0.0 for c in cells if c.error is None)
         total = f"{got:g}/{possible:g}" + (f" ({100 * got / possible:.0f}%)" if possible else "")
-        body.append([student] + [c.render() for c in cells] + [total])
+        body.append([safe_text(student, 80)] + [c.render() for c in cells] + [total])
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
     line = lambda r: "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
     out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in body]
     errors = [(s, a, rows[s][a].error) for s in sorted(rows) for a in assignments
               if a in rows[s] and rows[s][a].error is not None]
     for student, assignment, reason in errors:
-        out.append(f"ERROR {student}/{assignment}: {reason}")
+        out.append(f"ERROR {safe_text(student, 80)}/{assignment}: {safe_text(reason, 500)}")
     if any(c.integrity not in (None, "clean") for row in rows.values() for c in row.values()):
-        out.append("! = the integrity report lists findings (below, and in grading/integrity/)")
+        out.append("! = the integrity report lists findings or could not be built (below, and in grading/integrity/)")
     return "\n".join(out)

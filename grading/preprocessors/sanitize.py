@@ -152,12 +152,17 @@ class SafeMarkdown(NbConvertBase):
         return clean_html(html)
 
 
-#: Output metadata the templates read, with the values each may take.
+def _is_size(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_NUMBER.match(value)))
+
+
+#: Output metadata the templates read, with the values each may take (the templates write
+#: ``width``/``height`` unquoted into ``<img>``).
 _OUTPUT_METADATA = {
-    "width": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) or (
-        isinstance(v, str) and bool(_NUMBER.match(v))),
-    "height": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) or (
-        isinstance(v, str) and bool(_NUMBER.match(v))),
+    "width": _is_size,
+    "height": _is_size,
     "unconfined": lambda v: isinstance(v, bool),
     "needs_background": lambda v: v in ("light", "dark"),
     "alt": lambda v: isinstance(v, str),
@@ -184,8 +189,9 @@ class SanitizeSubmission(SanitizeHTML):
     """nbconvert's ``SanitizeHTML`` for submissions, with the holes listed above closed.
 
     - outputs keep only inert types: text, LaTeX (escaped), PNG/JPEG (checked to be
-      base64), SVG (shown as an ``<img>``, where scripts never run) and HTML (cleaned);
-      JavaScript, widgets, mermaid, PDF, JSON and unknown types are dropped;
+      base64), SVG (shown as an ``<img>``, where scripts never run), HTML (cleaned here) and
+      markdown (cleaned by ``SafeMarkdown`` after rendering); JavaScript, widgets, mermaid,
+      PDF, JSON and unknown types are dropped, with a note where nothing is left;
     - output metadata keeps only numeric sizes and the two display flags; ``filenames``
       (an ``src`` of the student's choice) and ``isolated`` (an iframe) go;
     - raw cells are cleaned; markdown cells are left to ``SafeMarkdown``, which cleans what

@@ -45,10 +45,13 @@ for _ in range(48):
 """
 THREAD_BOMB = """import threading, time
 threads = []
-for _ in range(1500):
-    thread = threading.Thread(target=time.sleep, args=(60,))
-    thread.start()
-    threads.append(thread)
+try:  # where a cgroup caps tasks, a new thread is refused before the watchdog's kill
+    for _ in range(1500):
+        threads.append(threading.Thread(target=time.sleep, args=(60,)))
+        threads[-1].start()
+except RuntimeError:
+    pass
+time.sleep(30)  # holding them
 """
 DISK_HOG = """import time
 for k in range(3):
@@ -107,7 +110,8 @@ display(HTML('<style>body { background: url(BASE/xss/css) }</style><div style="b
 display(HTML('<form action="BASE/xss/form"><button>go</button></form><meta http-equiv="refresh" content="0; url=BASE/xss/refresh"><base href="BASE/xss/base/"><link rel="stylesheet" href="BASE/xss/link">'))
 display(HTML('<img src="BASE/xss/img"><details open ontoggle="window.__xss_6 = 1"><summary>s</summary></details>'))
 display(HTML('<span id="test_predict_shape" class="tabbable score">clobber</span>'))
-display(Javascript('window.__xss_7 = 1; document.body.dataset.x7 = "1"; fetch("BASE/xss/js-fetch"); alert("xss")'))
+display(Javascript('window.__xss_7 = 1; document.body.dataset.x7 = "1"; fetch("BASE/xss/js-fetch"); '
+                   'fetch("/api/contents"); fetch("/api/terminals", {method: "POST"}); alert("xss")'))
 display(SVG('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="window.__xss_8 = 1"><script>window.__xss_8 = 2</script><image href="BASE/xss/svg-image"/></svg>'))
 display(Markdown('<img src=x onerror="window.__xss_9 = 1"> [md](javascript:window.__xss_9=2) ![i](BASE/xss/md-output-img)'))
 publish_display_data({'image/png': 'x" onerror="window.__xss_10 = 1'}, metadata={'image/png': {'width': '1 onerror=window.__xss_10=2', 'height': 1}})
@@ -125,7 +129,7 @@ def xss_markdown(base: str = XSS_BASE) -> str:
     """A markdown cell whose raw HTML and links would run script or fetch ``base/xss/...``."""
     md = """# Notes <script>window.__xss_m1 = 1</script>
 
-<img src=x onerror="window.__xss_m2 = 1">
+<img src=x onerror="window.__xss_m2 = 1; fetch('/api/contents')">
 
 [click](javascript:window.__xss_m3=1) <a href="javascript:window.__xss_m3 = 2">a</a>
 
@@ -272,6 +276,8 @@ def _submissions(reference, blank, root: Path) -> dict:
             "import sys\nprint('w' * 999_000)\nsys.stdout.flush()"] * 12),
         "huge_message": _append(reference, "predict", "from IPython.display import display\n"
                                 "display({'text/plain': 'h' * 50_000_000}, raw=True)\n"),
+        "huge_reply": _append(reference, "predict", "get_ipython().payload_manager.write_payload("
+                              "{'source': 'page', 'data': {'text/plain': 'p' * 50_000_000}, 'start': 0})\n"),
         "huge_message_in_test": _replace(reference, "predict", "from IPython.display import display\n\n"
                                          "def predict(X, w, b):\n"
                                          "    display({'text/plain': 'h' * 20_000_000}, raw=True)\n"
@@ -290,6 +296,13 @@ def _submissions(reference, blank, root: Path) -> dict:
             "open('evil.html', 'w').write('<script>window.__xss_f = 1</script>')\n"
             "os.makedirs('extra', exist_ok=True)\n"
             "open('extra/more.txt', 'w').write('x')\n")),
+        # Integrity reports that cannot be suppressed, text that cannot act on a terminal or
+        # a spreadsheet, cells whose grade id the gradebook does not know (issue 19).
+        "malformed_events": _append(reference, "predict", _guard_answers(MALFORMED_EVENTS)),
+        "deep_expression": _with_cells_after(reference, "predict", ["x = " + "+".join(["1"] * 20_000)]),
+        ANSI_STUDENT: _append(reference, "predict", _guard_answers([HOSTILE_EVENT])),
+        "ansi_error": lambda folder: nbformat.write(reference, folder / ANSI_FILE_NAME),
+        "unknown_grade_id": _unknown_grade_ids(reference),
         "malformed_json": lambda folder: (folder / NB).write_text('{"cells": [ nope'),
         "renamed": lambda folder: nbformat.write(reference, folder / "my_linear_regression.ipynb"),
         "missing": lambda folder: (folder / "notes.txt").write_text("I forgot the notebook"),
@@ -332,6 +345,43 @@ def _duplicate(nb, grade_ids):
     return nb
 
 
+#: A student id (folder name) a spreadsheet would split and evaluate, were it not quoted.
+ANSI_STUDENT = "eve,=1+1"
+#: A submitted file name that would clear and recolour the instructor's terminal.
+ANSI_FILE_NAME = '\x1b[2J\x1b[31m=HYPERLINK("evil.example","x"),\n"q".ipynb'  # no / in a name
+HOSTILE_TEXT = '\x1b[2J\x1b[31m/x, "quoted"\r\n=HYPERLINK("http://evil.example","click")\b'
+#: A well-formed guard event full of hostile text (kept in the report, escaped when shown).
+HOSTILE_EVENT = {"event": "open", "detail": HOSTILE_TEXT, "cell": '=HYPERLINK("x")\r\x1b[1A'}
+#: What student code can make the guard's answers hold instead of events.
+MALFORMED_EVENTS = ["junk", 42, None, [1, [2, [3]]], {"event": 7}, {"detail": "no event"},
+                    {"event": "open", "detail": ["not", "text"]}, {"event": "=1+1", "detail": "x"},
+                    "Z" * 50_000]
+
+
+def _guard_answers(extra: list) -> str:
+    """Student code that makes the guard's every answer also carry ``extra``."""
+    return ("import json, sys\n"
+            "_guard = sys.modules['_course_guard']\n"
+            "_real_enter = _guard.enter\n"
+            f"_extra = {extra!r}\n"
+            "_guard.enter = lambda kind, label: json.dumps(json.loads(_real_enter(kind, label)) + _extra)\n")
+
+
+def _unknown_grade_ids(nb):
+    """A test cell copied with a new grade id and 50 points, and a solution cell of another
+    assignment: nbgrader failed the whole submission on them (KeyError: 'grade_id')."""
+    nb = copy.deepcopy(nb)
+    bonus = copy.deepcopy(_cell(nb, "test_predict_shape"))
+    bonus["id"] = "bonus-test"
+    _meta(bonus).update(grade_id="test_bonus", points=50)
+    foreign = nbformat.v4.new_code_cell("def helper():\n    return 1\n", metadata={"nbgrader": {
+        "grade": False, "grade_id": "other_assignment_solution", "locked": False, "schema_version": 3,
+        "solution": True, "task": False}})
+    at = nb.cells.index(_cell(nb, "test_predict_shape")) + 1
+    nb.cells[at:at] = [bonus, foreign]
+    return nb
+
+
 def _change_metadata(nb):
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
@@ -359,7 +409,7 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         sub(folder) if callable(sub) else nbformat.write(sub, folder / NB)
     report = autograde_course([A], layout, workers=2, limits=LIMITS, progress=False)
-    with open(report.csv_path) as fh:
+    with open(report.csv_path, newline="") as fh:
         csv_rows = {r["student_id"]: r for r in csv.DictReader(fh)}
     full = sum(_meta(c)["points"] for c in source.cells if _meta(c).get("grade") and not _meta(c).get("solution"))
     return SimpleNamespace(layout=layout, report=report, rows=report.rows, csv=csv_rows, source=source, full=full)
@@ -508,7 +558,8 @@ def test_huge_print_is_capped(graded):
     path = graded.layout.path("autograded") / "big_print" / A / NB
     assert path.stat().st_size < 5_000_000
     text = json.dumps(_cell(autograded(graded, "big_print"), "predict").outputs)
-    assert "bytes of output were dropped" in text
+    # one 100 MB stream message: over the message limit, so ZeroMQ drops it
+    assert f"larger than {LIMITS.max_message_bytes} bytes; it was dropped" in text
 
 
 def test_edited_tests_are_restored(graded):
@@ -563,3 +614,238 @@ def test_findings_are_flagged_in_the_gradebook(graded):
         flagged = {nb.student.id: nb.flagged for nb in gb.find_assignment(A).notebooks[0].submissions}
     assert flagged["patch_numpy"] is True
     assert flagged["honest"] is False
+
+
+# --------------------------------------------------------------------------- resource limits
+
+
+@pytest.mark.parametrize("student, cell, reason", [
+    ("shm_memfd", "mse_gradients", "memory limit exceeded"),
+    ("thread_bomb", "mse_cost", "thread limit exceeded"),
+    ("disk_hog", "gradient_descent", "disk limit exceeded"),
+])
+def test_resource_limits_hold_from_outside_the_kernel(graded, student, cell, reason):
+    assert score(graded, student) == points_before(graded.source, cell)
+    report = graded.report.integrity[(student, A)]
+    assert report.died_in == cell and reason in report.death, report.death
+
+
+def test_shared_memory_is_a_small_private_tmpfs(graded):
+    text = json.dumps(_cell(autograded(graded, "shm_memfd"), "mse_gradients").outputs)
+    assert "shm full:" in text and "No space left on device" in text
+
+
+def test_disk_hog_files_are_deleted_after_the_kill(graded):
+    folder = graded.layout.path("autograded") / "disk_hog" / A
+    assert sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) < 2_000_000
+    assert any("deleted: big" in f["detail"] for f in findings(graded, "disk_hog"))
+
+
+def test_output_caps_per_cell_per_notebook_and_for_display_updates(graded):
+    for student in ("cell_output_cap", "display_updates", "many_output_cells"):
+        assert score(graded, student) == graded.full, student
+    predict = json.dumps(_cell(autograded(graded, "cell_output_cap"), "predict").outputs)
+    assert "bytes of output were dropped" in predict and len(predict) < 1_100_000
+    updates = _cell(autograded(graded, "display_updates"), "predict")
+    assert len(json.dumps(updates.outputs)) < 1_100_000
+    assert "bytes of output were dropped" in json.dumps(updates.outputs)
+    path = graded.layout.path("autograded") / "many_output_cells" / A / NB
+    assert path.stat().st_size < LIMITS.max_notebook_output_bytes + 1_000_000
+    assert "bytes of output were dropped" in path.read_text()
+
+
+@pytest.mark.parametrize("student", ["huge_message", "huge_reply"])
+def test_an_oversized_message_is_dropped_and_grading_goes_on(graded, student):
+    """A huge output (output channel) or a huge reply payload (request channel): dropped
+    before the grader holds it, and the connection is back for the next cells."""
+    assert score(graded, student) == graded.full
+    assert "it was dropped" in json.dumps(_cell(autograded(graded, student), "predict").outputs)
+    assert "output" in kinds(graded, student)
+
+
+def test_a_message_dropped_inside_a_test_fails_that_test(graded):
+    """Lost output could hide a test's error: a test cell that lost output never passes."""
+    assert score(graded, "huge_message_in_test") < graded.full
+    values = _cell(autograded(graded, "huge_message_in_test"), "test_predict_values")
+    assert any(o.get("ename") == "OutputDropped" for o in values.outputs)
+
+
+def test_files_a_kernel_leaves_are_kept_only_up_to_a_small_cap(graded):
+    assert score(graded, "files_left") == graded.full
+    folder = graded.layout.path("autograded") / "files_left" / A
+    assert (folder / "stolen.txt").exists() and not (folder / "blob.bin").exists()
+    assert any("deleted: blob.bin" in f["detail"] for f in findings(graded, "files_left"))
+
+
+# --------------------------------------------------------------------------- issue 19: browsers
+
+#: Elements that run script, load another document or plugin, or send the page somewhere.
+ACTIVE_TAGS = ["script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form",
+               "link", "svg", "math", "style", "audio", "video", "source", "track", "portal"]
+URL_ATTRIBUTES = {"src", "href", "action", "formaction", "data", "srcdoc", "srcset", "poster",
+                  "background", "xlink:href", "ping", "content"}
+
+
+def active_content(html: str, allow_styles: bool = False) -> list[str]:
+    """What in a page could run script or fetch something: active elements, event-handler
+    attributes, ``javascript:`` URLs, images or links not from the page itself, inline CSS
+    with ``url(``. The page template's own ``<style>`` blocks pass with ``allow_styles``."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    found = [f"<{el.name}>" for el in soup.find_all(ACTIVE_TAGS) if not (allow_styles and el.name == "style")]
+    for el in soup.find_all(True):
+        for name, value in el.attrs.items():
+            value = " ".join(value) if isinstance(value, list) else str(value)
+            compact = "".join(value.split()).lower()
+            where = f"<{el.name} {name}={value[:60]!r}>"
+            if name.lower().startswith("on"):
+                found.append(where)
+            elif "javascript:" in compact or "vbscript:" in compact:
+                found.append(where)
+            elif name.lower() in URL_ATTRIBUTES and "127.0.0.1" in value:
+                found.append(where)
+            elif name.lower() == "style" and "url(" in compact:
+                found.append(where)
+            elif el.name == "meta" and name.lower() == "http-equiv" and value.lower() != "content-security-policy":
+                found.append(where)
+    return found
+
+
+def feedback_page(graded, student) -> str:
+    return (graded.layout.path("feedback") / student / A / NB.replace(".ipynb", ".html")).read_text()
+
+
+@pytest.mark.parametrize("student, shown", [
+    ("xss_outputs", "<script>window.__xss_1 = 1"),  # escaped: visible to the reader, inert
+    ("xss_markdown", "<script>window.__xss_m1 = 1"),
+])
+def test_student_script_and_html_do_not_reach_the_feedback(graded, student, shown):
+    from bs4 import BeautifulSoup
+
+    assert score(graded, student) == graded.full
+    html = feedback_page(graded, student)
+    assert "<script" not in html.lower()
+    assert active_content(html, allow_styles=True) == []
+    soup = BeautifulSoup(html, "html.parser")
+    rendered = " ".join(el.get_text() for el in soup.select(".output_subarea, .text_cell_render"))
+    assert shown in rendered, "the payload should be shown as text"
+
+
+def test_feedback_pages_carry_a_content_security_policy(graded):
+    from bs4 import BeautifulSoup
+
+    for student in ("honest", "xss_outputs"):
+        soup = BeautifulSoup(feedback_page(graded, student), "html.parser")
+        first = next(el for el in soup.head.children if getattr(el, "name", None))
+        assert first.name == "meta" and first.get("http-equiv") == "Content-Security-Policy"
+        policy = first["content"]
+        for directive in ("script-src 'none'", "connect-src 'none'", "frame-src 'none'", "object-src 'none'",
+                          "img-src data: 'self'", "base-uri 'none'"):
+            assert directive in policy, (directive, policy)
+    # Sanitizing keeps what a reader needs: the honest notebook's figures are still there.
+    honest = BeautifulSoup(feedback_page(graded, "honest"), "html.parser")
+    assert honest.select("img[src^='data:image/png;base64,']")
+
+
+def test_formgrader_view_of_a_submission_is_sanitized(graded):
+    """The page formgrader serves for a submission, rendered as formgrader renders it."""
+    import os
+
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+
+    from grading.course import course_config
+
+    config = course_config(graded.layout)
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [
+        os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")]
+    exporter = HTMLExporter(config=config)
+    resources = {"assignment_id": A, "notebook_id": "linear_regression", "submission_id": "x", "index": 0,
+                 "total": 1, "base_url": "", "student": "s", "last_name": "", "first_name": "", "notebook_path": "x"}
+    for student in ("xss_outputs", "xss_markdown"):
+        html, _ = exporter.from_filename(str(graded.layout.path("autograded") / student / A / NB), resources=resources)
+        found = [f for f in active_content(html, allow_styles=True)
+                 if f not in ("<script>", "<link>") and "toggle_name" not in f]
+        assert found == [], found
+        # The page's own scripts are formgrader's and MathJax's, none of them the student's.
+        assert "__xss_" not in "".join(str(s) for s in _scripts(html))
+
+
+def _scripts(html: str) -> list:
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser").find_all("script")
+
+
+def test_feedback_holds_only_the_notebook_html(graded):
+    assert score(graded, "stolen_files") == graded.full
+    for student in ("stolen_files", "honest", "xss_outputs"):
+        folder = graded.layout.path("feedback") / student / A
+        assert sorted(p.name for p in folder.iterdir()) == [NB.replace(".ipynb", ".html")], student
+
+
+# --- issue 19: the integrity report cannot be removed; text a submission controls is inert --
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(graded) -> str:
+    return graded.report.csv_path.read_bytes().decode()  # no newline translation
+
+
+def test_malformed_guard_events_are_findings_not_a_missing_report(graded):
+    assert score(graded, "malformed_events") == graded.full
+    report = graded.report.integrity[("malformed_events", A)]
+    assert report.error is None
+    malformed = [f for f in report.findings if f["kind"] == "guard" and "malformed event" in f["detail"]]
+    assert len(malformed) == len(MALFORMED_EVENTS), malformed
+    assert all(len(f["detail"]) <= 300 for f in report.findings)
+    assert "monkeypatch" in kinds(graded, "malformed_events"), "the static scan sees sys.modules"
+    assert graded.rows["malformed_events"][A].render().endswith(" !")
+    row = graded.csv["malformed_events"]
+    assert int(row["integrity_findings"]) == len(report.findings) and "guard" in row["integrity"]
+    saved = json.loads((graded.layout.path("integrity") / "malformed_events" / f"{A}.json").read_text())
+    assert len(saved["findings"]) == len(report.findings)
+
+
+def test_a_scan_that_fails_is_a_finding(graded):
+    assert score(graded, "deep_expression") == graded.full
+    failed = [f for f in findings(graded, "deep_expression") if f["kind"] == "scan-failed"]
+    assert len(failed) == 1 and "RecursionError" in failed[0]["detail"], failed
+    assert "scan-failed" in graded.csv["deep_expression"]["integrity"]
+
+
+def test_hostile_text_is_escaped_in_the_table_and_inert_in_the_csv(graded):
+    assert score(graded, ANSI_STUDENT) == graded.full
+    report = graded.report.integrity[(ANSI_STUDENT, A)]
+    assert any(f["detail"] == f"open {HOSTILE_TEXT}" for f in report.findings), "kept as evidence"
+    table = graded.report.table()
+    assert not any(ch in table for ch in "\x1b\r\b"), "terminal control characters in the table"
+    assert f"INTEGRITY {ANSI_STUDENT}/{A}: file-access in =HYPERLINK(\"x\")\\r\\x1b[1A (runtime): open \\x1b[2J" in table
+    reason = graded.rows["ansi_error"][A].error
+    assert "HYPERLINK" in reason and "ERROR ansi_error/01_linear_regression: expected linear_regression.ipynb " \
+        "but found \\x1b[2J\\x1b[31m=HYPERLINK(" in table
+    text = _csv_text(graded)
+    assert "\x1b" not in text and "\r" not in text and "\b" not in text
+    with open(graded.report.csv_path, newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    assert header[-2:] == ["integrity_findings", "integrity"]
+    assert all(len(r) == len(header) for r in rows), "a field shifted the columns"
+    assert not [v for r in rows for v in r if v.startswith(FORMULA_STARTS)], "a field starts like a formula"
+    row = graded.csv[ANSI_STUDENT]
+    assert (row["assignment"], float(row["score"]), row["integrity_findings"]) == (A, graded.full, str(len(report.findings)))
+
+
+def test_cells_with_unknown_grade_ids_lose_their_metadata_and_are_reported(graded):
+    cell = graded.rows["unknown_grade_id"][A]
+    assert (cell.score, cell.max_score) == (graded.full, graded.full), "no bonus points, nothing lost"
+    details = [f["detail"] for f in findings(graded, "unknown_grade_id") if f["kind"] == "structure"]
+    for grade_id in ("test_bonus", "other_assignment_solution"):
+        assert f"cell with unknown grade id {grade_id!r}: its nbgrader metadata was dropped" in details, details
+    ids = {_meta(c).get("grade_id") for c in autograded(graded, "unknown_grade_id").cells}
+    assert not ids & {"test_bonus", "other_assignment_solution"}
+

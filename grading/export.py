@@ -1,0 +1,92 @@
+"""``grades.csv``: nbgrader's CSV export written safely, with the integrity columns.
+
+nbgrader's ``CsvExportPlugin`` joins fields with commas as they are, so a student id or
+name holding a comma shifts the columns, and one starting with ``=`` is a formula in a
+spreadsheet. This plugin writes the same columns (and rows, in the same order) with the
+csv module, control characters in text shown as escapes (``\\x1b``), text that starts
+like a formula prefixed with ``'``, and two more columns from the course's integrity
+reports (``grading.integrity``):
+
+- ``integrity_findings``: how many findings the submission's report lists;
+- ``integrity``: its summary ("clean", "2 findings: monkeypatch", ...), or "no integrity
+  report" for a graded submission without one (it could not be built or saved).
+
+Both are empty where there is no submission. It is the course's export plugin
+(``c.ExportApp.plugin_class``), so ``nbgrader export`` writes the same file as
+``python -m grading autograde``.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.plugins import ExportPlugin
+from traitlets import Unicode
+
+from grading.integrity import read_report
+from grading.textsafe import safe_cell, safe_text
+
+#: nbgrader's CsvExportPlugin columns, in its order.
+NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
+                    "email", "raw_score", "late_submission_penalty", "score", "max_score"]
+COLUMNS = NBGRADER_COLUMNS + ["integrity_findings", "integrity"]
+NO_REPORT = "no integrity report"
+
+
+class CourseCsvExportPlugin(ExportPlugin):
+    """nbgrader's CSV export, quoted and formula-safe, plus the integrity columns."""
+
+    integrity_directory = Unicode(
+        "", help="Folder of the integrity reports (<student>/<assignment>.json); empty: no "
+                 "integrity columns' values").tag(config=True)
+
+    def rows(self, gradebook: Gradebook):
+        """One dict per (assignment, student), as nbgrader's exporter computes them."""
+        students = {str(s) for s in self.student}
+        assignments = {str(a) for a in self.assignment}
+        integrity_dir = Path(self.integrity_directory) if self.integrity_directory else None
+        for assignment in gradebook.assignments:
+            if assignments and assignment.name not in assignments:
+                continue
+            for student in gradebook.students:
+                if students and student.id not in students:
+                    continue
+                row = {"assignment": assignment.name, "duedate": assignment.duedate,
+                       "student_id": student.id, "last_name": student.last_name,
+                       "first_name": student.first_name, "email": student.email,
+                       "max_score": assignment.max_score, "integrity_findings": None, "integrity": None}
+                try:
+                    submission = gradebook.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    row.update(timestamp=None, raw_score=0.0, late_submission_penalty=0.0, score=0.0)
+                else:
+                    penalty = submission.late_submission_penalty
+                    row.update(timestamp=submission.timestamp, raw_score=submission.score,
+                               late_submission_penalty=penalty, score=max(0.0, submission.score - penalty))
+                    if integrity_dir is not None:
+                        report = read_report(integrity_dir, student.id, assignment.name)
+                        row["integrity_findings"] = len(report.findings) if report else None
+                        row["integrity"] = safe_text(report.summary(), 500) if report else NO_REPORT
+                yield row
+
+    def export(self, gradebook: Gradebook) -> None:
+        dest = self.to or "grades.csv"
+        self.log.info("Exporting grades to %s", dest)
+        with open(dest, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh, lineterminator="\n")  # as nbgrader writes it
+            writer.writerow(COLUMNS)
+            for row in self.rows(gradebook):
+                writer.writerow([_field(row[key]) for key in COLUMNS])
+
+
+def _field(value):
+    """nbgrader's text for a value (None is empty, dates as ``str``), numbers as numbers;
+    text without control characters (shown as escapes, so ``cat grades.csv`` is safe too)
+    and formula-safe."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return safe_cell(safe_text(value, None))
