@@ -176,8 +176,8 @@ def _grade_job(layout: CourseLayout, assignment: str, student: str, options: Gra
     if options.feedback:
         try:
             course.generate_feedback(assignment, student)
-        except NbgraderStepError as exc:
-            result.feedback_failure = exc.reason
+        except Exception as exc:  # noqa: BLE001 (the grade stands; the table says feedback is missing)
+            result.feedback_failure = exc.reason if isinstance(exc, NbgraderStepError) else f"{type(exc).__name__}: {exc}"
     return result
 
 
