@@ -39,9 +39,11 @@ try:  # /dev/shm is a small tmpfs of the sandbox's own: this fails early
             fh.write(b'x' * 2**26)
 except OSError as exc:
     print('shm full:', exc)
-memfd = os.memfd_create('hog')  # memory in no address space: counted all the same
-for _ in range(48):
-    os.write(memfd, b'x' * 2**26)
+held = []
+for _ in range(16):  # 16 memfd files of 192 MB (each under the file size limit): 3 GB in no address space
+    held.append(os.memfd_create('hog'))
+    for _ in range(3):
+        os.write(held[-1], b'x' * 2**26)
 """
 THREAD_BOMB = """import threading, time
 threads = []
