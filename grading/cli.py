@@ -46,7 +46,8 @@ def limits_from(args):
     from grading.course import GradingLimits
 
     return GradingLimits(cell_timeout_s=args.cell_timeout, notebook_timeout_s=args.notebook_timeout,
-                         memory_mb=args.memory_mb, max_processes=args.max_processes)
+                         memory_mb=args.memory_mb, max_processes=args.max_processes,
+                         max_threads=args.max_threads, max_disk_mb=args.disk_mb)
 
 
 def layout_from(args):
@@ -171,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"memory of one kernel, sandbox only (default {d.memory_mb})")
         p.add_argument("--max-processes", type=int, default=d.max_processes, metavar="N",
                        help=f"processes of one kernel, sandbox only (default {d.max_processes})")
+        p.add_argument("--max-threads", type=int, default=d.max_threads, metavar="N",
+                       help=f"threads of all of a kernel's processes, sandbox only (default {d.max_threads})")
+        p.add_argument("--disk-mb", type=int, default=d.max_disk_mb, metavar="MB",
+                       help=f"bytes a kernel may write in its working folder, sandbox only (default {d.max_disk_mb})")
 
     add("release", cmd_release, "Regenerate notebooks/ (the student release) from solutions/ with nbgrader.")
     p = add("check", cmd_check, "Check that reference answers get full marks, the blank release scores 0 "
