@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,18 +187,16 @@ def _run_job(args: tuple) -> JobResult:
 
 
 def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, progress: bool = True):
-    """Yield a ``JobResult`` per job as they finish: in this process (1 worker), in a local
-    process pool, or on a Dask cluster (``scheduler``: an address, or "local")."""
+    """Yield a ``JobResult`` per job as they finish: in a local process pool of ``workers``
+    processes, or on a Dask cluster (``scheduler``: an address, or "local")."""
     bar = tqdm(total=len(jobs), desc="autograde", unit="nb", disable=not progress)
     try:
         if scheduler:
             from grading.distributed import run_on_dask
 
             results = run_on_dask(_run_job, jobs, scheduler=scheduler, workers=workers)
-        elif workers <= 1 or len(jobs) <= 1:
-            results = map(_run_job, jobs)
-        else:
-            results = _pool_results(jobs, workers)
+        else:  # even one worker: its memory is capped, and its death costs one submission
+            results = _pool_results(jobs, max(1, workers))
         for result in results:
             bar.set_postfix_str(f"{safe_text(result.student, 80)}/{result.assignment}")
             bar.update()
@@ -206,11 +205,25 @@ def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, 
         bar.close()
 
 
+def limit_grader_memory(megabytes: int) -> None:
+    """Cap this grading worker's data segment (soft limit, so it can be raised again)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = megabytes * 2**20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def _run_pool_job(args: tuple) -> JobResult:
+    limit_grader_memory(args[3].limits.grader_memory_mb)
+    return grade_job(*args)
+
+
 def _pool_results(jobs: list[tuple], workers: int):
     """``run_jobs`` in local processes: a worker that dies (e.g. the out-of-memory killer)
     costs only the submission it was grading, reported as an error and left out of the
     gradebook like any submission that cannot be graded."""
-    for outcome in as_finished(_run_job, jobs, workers, describe=lambda job: f"{job[2]}/{job[1]}"):
+    for outcome in as_finished(_run_pool_job, jobs, workers, describe=lambda job: f"{job[2]}/{job[1]}"):
         if outcome.error is None:
             yield outcome.result
             continue

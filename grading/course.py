@@ -66,6 +66,10 @@ class GradingLimits:
     max_message_bytes: int = 32_000_000
     #: Files the kernel leaves in its working folder that are kept (the rest is deleted).
     max_kept_files_bytes: int = 5_000_000
+    #: Memory (data segment) of one grading worker process, not of the kernel: a kernel that
+    #: floods the grader with data (a message of many frames, each under the message limit)
+    #: costs that one submission (an ERROR row), not the machine.
+    grader_memory_mb: int = 4096
     #: Let the Linux kernel enforce memory and tasks with a cgroup where one can be made
     #: (``grading.cgroups``); the watchdog enforces every limit either way.
     cgroups: bool = True
@@ -138,6 +142,9 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     limits = limits or GradingLimits()
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True
+    # Seconds to wait for a cell's last output after its reply (nbgrader: 4): generous for
+    # a busy machine, since output that never arrives fails the cell (grading.preprocessors.execute).
+    c.Execute.iopub_timeout = 15
     c.RobustExecute.sandbox = sandbox
     c.RobustExecute.max_output_bytes = limits.max_output_bytes
     c.RobustExecute.memory_mb = limits.memory_mb

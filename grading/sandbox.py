@@ -141,6 +141,9 @@ def bwrap_argv(workdir: Path, socket_dir: Path, connection_file: Path,
     argv += ["--bind", str(socket_dir), str(socket_dir),
              "--ro-bind", str(connection_file), str(connection_file),
              "--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    # bwrap's own / and /dev are unbounded in-memory filesystems: read-only once set up, so
+    # the kernel writes only where a limit applies (its folder, /tmp, /dev/shm, the sockets).
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     return argv + ["--"] + kernel_argv
 
 

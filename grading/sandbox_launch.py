@@ -182,7 +182,7 @@ def copy_events(fd: int, path: Path, limit: int = EVENTS_LIMIT_BYTES) -> None:
 
 
 def over_limit(root: psutil.Process, policy: SandboxPolicy, started: float, workdir: Path | None,
-               check_disk: bool) -> str | None:
+               check_disk: bool, socket_dir: Path | None = None) -> str | None:
     """Which limit the sandbox is over right now, or None."""
     memory, count, threads = tree_usage(root)
     memory += tmpfs_usage(root)
@@ -194,7 +194,8 @@ def over_limit(root: psutil.Process, policy: SandboxPolicy, started: float, work
     if threads >= policy.max_threads:
         return f"thread limit exceeded: {threads} threads (limit {policy.max_threads})"
     if check_disk and workdir is not None:
-        used = folder_bytes(workdir)
+        # the socket folder is writable too (the kernel binds its sockets there)
+        used = folder_bytes(workdir) + (folder_bytes(socket_dir) if socket_dir else 0)
         if used > policy.max_disk_mb * 2**20:
             return (f"disk limit exceeded: {used / 2**20:.0f} MB written in the working folder "
                     f"(limit {policy.max_disk_mb} MB)")
@@ -204,18 +205,21 @@ def over_limit(root: psutil.Process, policy: SandboxPolicy, started: float, work
 
 
 def watch(proc: subprocess.Popen, policy: SandboxPolicy, workdir: Path | None = None,
-          group: cgroups.Cgroup | None = None) -> str | None:
-    """Wait for ``proc`` to end; kill it at a limit and return why (None if it ended itself)."""
+          group: cgroups.Cgroup | None = None, parent: int | None = None,
+          socket_dir: Path | None = None) -> str | None:
+    """Wait for ``proc`` to end; kill it at a limit and return why (None if it ended itself).
+    ``parent``: the grading process that started the launcher (read when the launcher started)."""
     root = psutil.Process(proc.pid)
     started = time.monotonic()
-    parent = os.getppid()
+    parent = parent or os.getppid()
     polls = 0
     while proc.poll() is None:
         if os.getppid() != parent:  # the grading worker died: nobody will read this kernel
             kill_tree(root)
             proc.wait()
             return "the grading process that started the kernel ended"
-        reason = over_limit(root, policy, started, workdir, check_disk=polls % DISK_POLL_EVERY == 0)
+        reason = over_limit(root, policy, started, workdir, check_disk=polls % DISK_POLL_EVERY == 0,
+                            socket_dir=socket_dir)
         polls += 1
         if reason:
             kill_tree(root)
@@ -228,6 +232,7 @@ def watch(proc: subprocess.Popen, policy: SandboxPolicy, workdir: Path | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
+    parent = os.getppid()  # before anything else: the worker may die while the sandbox starts
     connection_file, kernel_args = split_args(list(sys.argv[1:] if argv is None else argv))
     policy = SandboxPolicy.from_env(os.environ.get(POLICY_ENV))
     status_dir = Path(policy.status_dir or connection_file.parent)
@@ -259,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts come as control messages
     try:
-        reason = watch(proc, policy, workdir, group)
+        reason = watch(proc, policy, workdir, group, parent=parent, socket_dir=socket_dir)
     finally:
         if group is not None:
             group.remove()

@@ -269,8 +269,10 @@ class RobustExecute(SlicedPollingMixin, Execute):
                 self._tell_guard(self._kind, label)
             cell, resources = super().preprocess_cell(cell, resources, index)
         except CellTimeoutError as exc:
-            # A dropped oversized message can take the cell's closing "idle" with it.
-            if "IOPub" not in str(exc) or not self._message_dropped():
+            # The reply came but the output never finished: a dropped oversized message took
+            # the closing "idle" with it, or the kernel is still flooding the output channel.
+            # Either way this cell's output is incomplete: noted below (a test cell fails).
+            if "IOPub" not in str(exc):
                 raise
             self._dropped_message = True
         except DeadKernelError:
@@ -286,12 +288,13 @@ class RobustExecute(SlicedPollingMixin, Execute):
                      "bytes per notebook]\n"))
         if not self._death and (self._message_dropped() or self._dropped_message):
             self._dropped_message = False
-            note = (f"the kernel sent a message larger than {self.max_message_bytes} bytes; it was dropped, "
-                    "and other output of this cell may be lost with it")
+            note = (f"the kernel sent a message larger than {self.max_message_bytes} bytes or more output than "
+                    "could be received; it was dropped, and other output of this cell may be lost with it")
             # Lost output may include a test's error: a test cell never passes that way.
             cell.outputs.append(error_output("OutputDropped", note) if self._kind == "test" else
                                 NotebookNode(output_type="stream", name="stdout", text=f"\n[grading: {note}]\n"))
-            self._add_finding("output", f"a kernel message over {self.max_message_bytes} bytes was dropped", label)
+            self._add_finding("output", f"a kernel message over {self.max_message_bytes} bytes, or more output than "
+                                        "could be received, was dropped", label)
         return cell, resources
 
     def clear_output(self, outs, msg, cell_index):
@@ -309,14 +312,26 @@ class RobustExecute(SlicedPollingMixin, Execute):
             return None
         content = msg.get("content", {})
         if msg["msg_type"] == "error":
+            content["ename"] = str(content.get("ename", ""))[:200]
             content["evalue"] = str(content.get("evalue", ""))[:2000]
             content["traceback"] = [str(t)[:2000] for t in content.get("traceback", [])[-30:]]
-            if self._total_kept > self.max_notebook_output_bytes:  # keep the error, not its size
-                content["traceback"] = content["traceback"][-1:]
-            self._count(cell_index, len(json.dumps(content)))
+            size = len(json.dumps(content))
+            if size > self._room(cell_index):
+                # An error decides a test's grade, so the cell's first one is always kept
+                # (short); more errors over the caps are dropped like any output.
+                if any(o.get("output_type") == "error" for o in outs):
+                    self._drop(cell_index, size)
+                    return None
+                content["evalue"] = content["evalue"][:200]
+                content["traceback"] = [t[:200] for t in content["traceback"][-1:]]
+                size = len(json.dumps(content))
+            self._count(cell_index, size)
             return super().output(outs, msg, display_id, cell_index)
         size = len(json.dumps(content))
         room = self._room(cell_index)
+        if size > room and self._kind == "test" and msg["msg_type"] == "stream" and content.get("name") == "stderr" \
+                and not any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outs):
+            room = max(room, 200)  # stderr costs a test its points (nbgrader): never drop all of it
         if size > room:
             if msg["msg_type"] == "stream" and room > 0:
                 text = str(content.get("text", ""))[:room]

@@ -53,6 +53,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "title", "lang", "dir"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
+    "table": {"border"},
     "td": {"colspan", "rowspan", "align"},
     "th": {"colspan", "rowspan", "align", "scope"},
     "col": {"span"},
@@ -88,7 +89,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return bool(_LINK.match(value.strip()))
     if name == "src":
         return bool(_IMAGE.match(value.strip()))
-    if name in ("width", "height"):
+    if name in ("width", "height", "border"):
         return bool(_NUMBER.match(value.strip()))
     return True
 
@@ -121,6 +122,11 @@ _CLEANER = bleach.Cleaner(tags=ALLOWED_TAGS, attributes=_allowed_attribute, prot
                           strip=False, strip_comments=True, filters=[_ClassFilter])
 
 
+#: ``<style>`` blocks (pandas puts one before every DataFrame) go with their contents:
+#: escaped, they would show as CSS text above every table.
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
+
+
 def clean_html(html) -> str:
     """Student HTML reduced to inert markup; disallowed tags are escaped, not executed.
 
@@ -128,7 +134,7 @@ def clean_html(html) -> str:
     ``id``, ``class`` and any http(s) image).
     """
     html = html.decode() if isinstance(html, bytes) else str(html)
-    return _CLEANER.clean(html)
+    return _CLEANER.clean(_STYLE_BLOCK.sub("", html))
 
 
 _PASS_CONTEXT = pass_context(lambda context: None).jinja_pass_arg
@@ -220,11 +226,15 @@ class SanitizeSubmission(SanitizeHTML):
             del cell.metadata["nbgrader"]
         if cell.cell_type == "markdown":
             return cell, resources
+        if "execution_count" in cell and not isinstance(cell.execution_count, int):
+            cell.execution_count = None
         return super().preprocess_cell(cell, resources, cell_index)
 
     def sanitize_code_outputs(self, outputs):
         before = []
         for output in outputs:
+            if "execution_count" in output and not isinstance(output["execution_count"], int):
+                output["execution_count"] = None  # a forged count would fail nbconvert's validation
             for key in [k for k in output if k not in _OUTPUT_KEYS]:
                 del output[key]
             before.append(set(output.get("data", {})))

@@ -31,7 +31,12 @@ NB = "linear_regression.ipynb"
 # so that the resource attacks below reach them quickly.
 LIMITS = GradingLimits(cell_timeout_s=120, notebook_timeout_s=900, memory_mb=2048, max_processes=32,
                        max_threads=256, max_disk_mb=256, max_notebook_output_bytes=5_000_000,
-                       max_message_bytes=8_000_000)
+                       max_message_bytes=8_000_000, grader_memory_mb=768)
+MULTI_FRAME = """kernel = get_ipython().kernel
+frame = b'f' * 7_000_000  # each frame under the message limit, 700 MB in one message
+kernel.session.send(kernel.iopub_socket, 'display_data', {'data': {'text/plain': 'x'}, 'metadata': {}},
+                    buffers=[frame] * 100)
+"""
 SHM_AND_MEMFD = """import os
 try:  # /dev/shm is a small tmpfs of the sandbox's own: this fails early
     with open('/dev/shm/hog', 'wb') as fh:
@@ -278,6 +283,7 @@ def _submissions(reference, blank, root: Path) -> dict:
             "import sys\nprint('w' * 999_000)\nsys.stdout.flush()"] * 12),
         "huge_message": _append(reference, "predict", "from IPython.display import display\n"
                                 "display({'text/plain': 'h' * 50_000_000}, raw=True)\n"),
+        "multi_frame_message": _append(reference, "predict", MULTI_FRAME),
         "huge_reply": _append(reference, "predict", "get_ipython().payload_manager.write_payload("
                               "{'source': 'page', 'data': {'text/plain': 'p' * 50_000_000}, 'start': 0})\n"),
         "huge_message_in_test": _replace(reference, "predict", "from IPython.display import display\n\n"
@@ -561,7 +567,7 @@ def test_huge_print_is_capped(graded):
     assert path.stat().st_size < 5_000_000
     text = json.dumps(_cell(autograded(graded, "big_print"), "predict").outputs)
     # one 100 MB stream message: over the message limit, so ZeroMQ drops it
-    assert f"larger than {LIMITS.max_message_bytes} bytes; it was dropped" in text
+    assert f"larger than {LIMITS.max_message_bytes} bytes or more output than could be received" in text
 
 
 def test_edited_tests_are_restored(graded):
@@ -656,10 +662,11 @@ def test_output_caps_per_cell_per_notebook_and_for_display_updates(graded):
     assert "bytes of output were dropped" in path.read_text()
 
 
-@pytest.mark.parametrize("student", ["huge_message", "huge_reply"])
+@pytest.mark.parametrize("student", ["huge_message", "huge_reply", "multi_frame_message"])
 def test_an_oversized_message_is_dropped_and_grading_goes_on(graded, student):
-    """A huge output (output channel) or a huge reply payload (request channel): dropped
-    before the grader holds it, and the connection is back for the next cells."""
+    """A huge output (output channel), a huge reply payload (request channel), or one message
+    of many frames each under the limit (refused once the grading worker's own memory cap
+    is reached): dropped, and the connection is back for the next cells."""
     assert score(graded, student) == graded.full
     assert "it was dropped" in json.dumps(_cell(autograded(graded, student), "predict").outputs)
     assert "output" in kinds(graded, student)
