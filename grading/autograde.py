@@ -186,15 +186,19 @@ def _run_job(args: tuple) -> JobResult:
     return grade_job(*args)
 
 
-def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, progress: bool = True):
+def run_jobs(jobs: list[tuple], workers: int = 1, scheduler: str | None = None, progress: bool = True,
+             in_process: bool = False):
     """Yield a ``JobResult`` per job as they finish: in a local process pool of ``workers``
-    processes, or on a Dask cluster (``scheduler``: an address, or "local")."""
+    processes, on a Dask cluster (``scheduler``: an address, or "local"), or, for debugging,
+    ``in_process`` (no memory cap on the grader, and a crash stops the whole run)."""
     bar = tqdm(total=len(jobs), desc="autograde", unit="nb", disable=not progress)
     try:
         if scheduler:
             from grading.distributed import run_on_dask
 
             results = run_on_dask(_run_job, jobs, scheduler=scheduler, workers=workers)
+        elif in_process:
+            results = map(_run_job, jobs)
         else:  # even one worker: its memory is capped, and its death costs one submission
             results = _pool_results(jobs, max(1, workers))
         for result in results:
@@ -238,7 +242,8 @@ def _pool_results(jobs: list[tuple], workers: int):
 def autograde_course(assignments: list[str] | None = None, layout: CourseLayout | None = None,
                      feedback: bool = True, csv_path: Path | None = None,
                      progress: bool = True, workers: int = 1, unsafe: bool = False,
-                     limits: GradingLimits | None = None, scheduler: str | None = None) -> AutogradeReport:
+                     limits: GradingLimits | None = None, scheduler: str | None = None,
+                     in_process: bool = False) -> AutogradeReport:
     """Autograde all submissions of ``assignments`` (all by default).
 
     Student code runs in the sandbox; without one this raises ``SandboxUnavailableError``
@@ -263,7 +268,7 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
         if any(a == assignment for a, _ in pairs):
             ensure_in_gradebook(course, assignment)
     jobs = [(layout, a, s, options) for a, s in pairs]
-    for result in run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress):
+    for result in run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress, in_process=in_process):
         report.rows.setdefault(result.student, {})[result.assignment] = result.cell
         if result.integrity is not None:
             report.integrity[(result.student, result.assignment)] = result.integrity

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import time
 from queue import Empty
 from time import monotonic
 from pathlib import Path
@@ -45,6 +46,9 @@ METADATA_KEY = "course_grading"
 DEFAULT_LIMITS = GradingLimits()
 #: How often a wait for a kernel's reply checks that the connection is still there.
 SHELL_CHECK_S = 1.0
+#: How long a kernel whose connection dropped may take to die before the drop is taken for
+#: an oversized message.
+DEATH_GRACE_S = 5.0
 GUARD_CALL = "__import__('sys').modules['_course_guard'].enter({kind!r}, {label!r})"
 GUARD_EXEC_LINE = f"__import__('runpy').run_path({str(GUARD_FILE)!r})['install']()"
 
@@ -208,6 +212,8 @@ class RobustExecute(SlicedPollingMixin, Execute):
                 dropped = True
         except zmq.ZMQError:
             pass
+        if dropped and not self._survives_disconnect():
+            return False  # the kernel died, and its connection with it: nbclient reports that
         if dropped:
             old = kc.shell_channel.socket
             kc.shell_channel.socket = kc.connect_shell(identity=kc.session.bsession)
@@ -237,7 +243,7 @@ class RobustExecute(SlicedPollingMixin, Execute):
                 continue
         if not dropped or self.kc is None or self.km is None:
             return dropped
-        if not run_sync(self.km.is_alive)():
+        if not self._survives_disconnect():
             return False  # the kernel died, and its connection with it
         old = self.kc.iopub_channel.socket
         self.kc.iopub_channel.socket = self.kc.connect_iopub()
@@ -245,6 +251,18 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._watch_iopub(self.kc)
         run_sync(self.kc._async_wait_for_ready)(timeout=self.startup_timeout)
         return True
+
+    def _survives_disconnect(self, grace_s: float = DEATH_GRACE_S) -> bool:
+        """After a dropped connection: whether the kernel is still alive ``grace_s`` later
+        (a kernel the sandbox kills drops its connections a moment before it is gone)."""
+        if self.km is None:
+            return False
+        deadline = monotonic() + grace_s
+        while run_sync(self.km.is_alive)():
+            if monotonic() > deadline:
+                return True
+            time.sleep(0.1)
+        return False
 
     def _close_contexts(self) -> None:
         for monitor in self._monitors_to_close:

@@ -137,7 +137,7 @@ def test_a_report_that_cannot_be_built_is_flagged_everywhere(tmp_path, monkeypat
         raise RecursionError("maximum recursion depth exceeded\x1b[2J")
 
     monkeypatch.setattr(grading.autograde, "integrity_of", broken)
-    report = autograde_course([TINY], layout, progress=False, feedback=False, unsafe=True)
+    report = autograde_course([TINY], layout, progress=False, feedback=False, unsafe=True, in_process=True)
     cell = report.rows["alice"][TINY]
     assert (cell.score, cell.render()) == (4.0, "4/4 !")
     assert cell.integrity == "integrity report incomplete"
