@@ -233,6 +233,10 @@ def watch(proc: subprocess.Popen, policy: SandboxPolicy, workdir: Path | None = 
 
 def main(argv: list[str] | None = None) -> int:
     parent = os.getppid()  # before anything else: the worker may die while the sandbox starts
+    # The grading worker's own memory cap (RLIMIT_DATA) is not the kernel's: undo it for the
+    # sandbox, whose memory the cgroup and the watchdog limit.
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    resource.setrlimit(resource.RLIMIT_DATA, (hard, hard))
     connection_file, kernel_args = split_args(list(sys.argv[1:] if argv is None else argv))
     policy = SandboxPolicy.from_env(os.environ.get(POLICY_ENV))
     status_dir = Path(policy.status_dir or connection_file.parent)

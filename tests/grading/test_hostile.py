@@ -640,7 +640,8 @@ def test_resource_limits_hold_from_outside_the_kernel(graded, student, cell, rea
 
 def test_shared_memory_is_a_small_private_tmpfs(graded):
     text = json.dumps(_cell(autograded(graded, "shm_memfd"), "mse_gradients").outputs)
-    assert "shm full:" in text and "No space left on device" in text
+    # the private /dev/shm is as large as the file size limit here: either error stops it
+    assert "shm full:" in text and ("No space left on device" in text or "File too large" in text)
 
 
 def test_disk_hog_files_are_deleted_after_the_kill(graded):
