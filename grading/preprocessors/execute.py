@@ -83,6 +83,18 @@ def folder_snapshot(folder: str | None) -> dict[str, tuple[int, int]]:
     return found
 
 
+def drain_disconnects(monitor: zmq.Socket) -> bool:
+    """Read every event waiting on a socket monitor; whether there was any (a disconnect)."""
+    seen = False
+    try:
+        while monitor.poll(0):
+            monitor.recv_multipart(zmq.NOBLOCK)
+            seen = True
+    except zmq.ZMQError:
+        pass
+    return seen
+
+
 def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"{ename}: {evalue}"])
@@ -204,14 +216,7 @@ class RobustExecute(SlicedPollingMixin, Execute):
         channel._watched = True
 
     def _shell_dropped(self, kc) -> bool:
-        _, monitor = self._shell_monitor
-        dropped = False
-        try:
-            while monitor.poll(0):
-                monitor.recv_multipart(zmq.NOBLOCK)
-                dropped = True
-        except zmq.ZMQError:
-            pass
+        dropped = drain_disconnects(self._shell_monitor[1])
         if dropped and not self._survives_disconnect():
             return False  # the kernel died, and its connection with it: nbclient reports that
         if dropped:
@@ -233,14 +238,7 @@ class RobustExecute(SlicedPollingMixin, Execute):
         """Whether ZeroMQ dropped the output connection, as it does on an oversized message
         (a protocol error: it does not reconnect by itself). If so, reconnect and wait until
         output flows again, so the next cell loses nothing."""
-        dropped = False
-        for _, monitor in self._monitors:
-            try:
-                while monitor.poll(0):
-                    monitor.recv_multipart(zmq.NOBLOCK)
-                    dropped = True
-            except zmq.ZMQError:
-                continue
+        dropped = any([drain_disconnects(monitor) for _, monitor in self._monitors])  # drain them all
         if not dropped or self.kc is None or self.km is None:
             return dropped
         if not self._survives_disconnect():
