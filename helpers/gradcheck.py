@@ -10,7 +10,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["rel_error", "eval_numerical_gradient", "eval_numerical_gradient_array"]
+__all__ = ["rel_error", "eval_numerical_gradient", "eval_numerical_gradient_array", "centred_points",
+           "gradient_from_points"]
 
 
 def rel_error(x: np.ndarray | float, y: np.ndarray | float) -> float:
@@ -106,3 +107,44 @@ def _centred_probes(f: Callable[[np.ndarray], Any], x: np.ndarray, h: float) -> 
             x[ix] = old_value
         yield ix, plus, minus
         it.iternext()
+
+
+def centred_points(x: np.ndarray, h: float = 1e-5) -> list[np.ndarray]:
+    """Every probe point of a centred difference at ``x``, in order: ``x + h e_0``,
+    ``x - h e_0``, ``x + h e_1``, ... (``2 * x.size`` new float64 arrays; ``x`` is not changed).
+
+    For callers that evaluate ``f`` on all points at once (one batch, e.g. one request to
+    another process) and then call ``gradient_from_points``.
+    """
+    base = np.array(x, dtype=np.float64)
+    points = []
+    for ix in np.ndindex(base.shape):
+        for sign in (1.0, -1.0):
+            point = base.copy()
+            point[ix] = base[ix] + sign * h
+            points.append(point)
+    return points
+
+
+def gradient_from_points(values: list, shape: tuple, h: float = 1e-5, df: np.ndarray | None = None) -> np.ndarray:
+    """The centred-difference gradient from ``f``'s values at ``centred_points(x, h)``.
+
+    Args:
+        values: ``f`` at each point (scalars, or arrays shaped like ``df``), ``2 * prod(shape)``.
+        shape: the shape of ``x``.
+        df: upstream gradient for an array-valued ``f`` (the gradient of ``sum(f(x) * df)``).
+
+    Returns:
+        grad: float64 array of ``shape``.
+    """
+    grad = np.zeros(shape, dtype=np.float64)
+    if len(values) != 2 * grad.size:
+        raise ValueError(f"expected {2 * grad.size} values, got {len(values)}")
+    for k, ix in enumerate(np.ndindex(grad.shape)):
+        plus, minus = values[2 * k], values[2 * k + 1]
+        if df is None:
+            grad[ix] = (float(plus) - float(minus)) / (2 * h)
+        else:
+            diff = np.asarray(plus, dtype=np.float64) - np.asarray(minus, dtype=np.float64)
+            grad[ix] = np.sum(diff * df) / (2 * h)
+    return grad

@@ -20,16 +20,19 @@ __all__ = [
     "assert_that",
     "call_student",
     "check_array_gradient",
+    "check_array_gradient_batch",
     "check_close",
     "check_dtype",
     "check_finite",
     "check_gradient",
+    "check_gradient_batch",
     "check_not_modified",
     "check_raises",
     "check_scalar",
     "check_shape",
     "check_type",
     "isolate",
+    "redacted",
     "require_plain_value",
 ]
 
@@ -46,6 +49,24 @@ _ABSTRACT_DTYPES = (
     np.flexible,
     np.character,
 )
+
+
+#: While true (inside ``redacted()``), failure messages leave out expected values.
+_REDACT = False
+
+
+class redacted:
+    """Within this context, failure messages say what differs but not the expected values
+    (hidden cases of the trusted checks: the student sees the message in feedback)."""
+
+    def __enter__(self) -> "redacted":
+        global _REDACT
+        self._before, _REDACT = _REDACT, True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        global _REDACT
+        _REDACT = self._before
 
 
 # --------------------------------------------------------------------------- basics
@@ -190,6 +211,11 @@ def require_plain_value(value: Any, name: str) -> None:
         return
     if (kind.__module__ or "").split(".")[0] in TRUSTED_PACKAGES and _is_defined_where_it_says(kind):
         return
+    if kind.__module__ == "helpers.wire" and kind.__name__ == "Opaque":
+        raise AssertionError(  # what the trusted checker receives for a value that is not data
+            f"{name} should be a NumPy array, a number or a TensorFlow tensor, not a {value.type} "
+            "object: return the values themselves."
+        )
     raise AssertionError(
         f"{name} should be a NumPy array, a number or a TensorFlow tensor, not a "
         f"{kind.__module__}.{kind.__qualname__} object: return the values themselves."
@@ -522,6 +548,10 @@ def check_close(
         pattern = _pattern_hint(actual_array, expected_array)
     num_bad = int(np.sum(~close))
     got, want = actual_array[worst], expected_array[worst]
+    if _REDACT:
+        count = "the value differs" if actual_array.ndim == 0 else f"{num_bad} of {actual_array.size} values differ"
+        message = f"{name} does not match the expected values: {count} (rtol={rtol:g}, atol={atol:g}).{pattern}"
+        raise AssertionError(message + (f" Hint: {hint}" if hint else ""))
     if actual_array.ndim == 0:
         where = f"got {_fmt_num(got)}, expected {_fmt_num(want)}"
         count = "the value differs"
@@ -564,6 +594,9 @@ def check_not_modified(before: Any, after: Any, name: str) -> None:
         same = (before_array == after_array) | _both_nan(before_array, after_array)
         changed = np.argwhere(~same)
     first = tuple(changed[0]) if len(changed) else ()
+    if _REDACT:
+        raise AssertionError(f"your function changed the input {name} in place ({len(changed)} of "
+                             f"{before_array.size} entries changed). {advice}")
     old, new = before_array[first], after_array[first]
     # Round-off changes (x + h - h) print identically at 10 digits: show every digit then.
     show = repr if _fmt_num(old) == _fmt_num(new) else _fmt_num
@@ -676,4 +709,52 @@ def check_array_gradient(
 
     with np.errstate(all="ignore"):
         numeric = gradcheck.eval_numerical_gradient_array(array_f, probe, df_array, h=h)
+    _compare_gradients(numeric, analytic, name, tol, "(upstream gradient df)")
+
+
+def check_gradient_batch(
+    f_batch: Callable[[list], list],
+    x: Any,
+    analytic: Any,
+    name: str,
+    h: float = 1e-5,
+    tol: float = 1e-7,
+) -> None:
+    """``check_gradient`` with ``f`` evaluated on all probe points in one call.
+
+    Args:
+        f_batch: maps a list of arrays shaped like ``x`` to the list of scalar values of
+            ``f`` at them (e.g. one request to the student's kernel).
+        x: the point, shape S (not changed).
+        analytic: the student's gradient, shape S.
+    """
+    probe = np.array(x, dtype=np.float64)
+    values = list(f_batch(gradcheck.centred_points(probe, h)))
+    scalars = [check_scalar(v, "the function whose gradient is checked") for v in values]
+    with np.errstate(all="ignore"):
+        numeric = gradcheck.gradient_from_points(scalars, probe.shape, h)
+    _compare_gradients(numeric, analytic, name, tol, "of a scalar function")
+
+
+def check_array_gradient_batch(
+    f_batch: Callable[[list], list],
+    x: Any,
+    df: Any,
+    analytic: Any,
+    name: str,
+    h: float = 1e-5,
+    tol: float = 1e-7,
+) -> None:
+    """``check_array_gradient`` with the forward pass evaluated on all probe points (and
+    ``x`` itself, first) in one call: ``f_batch([x, x + h e_0, x - h e_0, ...])``."""
+    probe = np.array(x, dtype=np.float64)
+    df_array = np.asarray(df, dtype=np.float64)
+    values = list(f_batch([probe] + gradcheck.centred_points(probe, h)))
+    if len(values) != 2 * probe.size + 1:
+        raise AssertionError(f"expected {2 * probe.size + 1} forward outputs, got {len(values)}")
+    for value in values:
+        require_plain_value(value, "the forward output")
+    check_shape(values[0], df_array.shape, "the forward output (compared with df)")
+    with np.errstate(all="ignore"):
+        numeric = gradcheck.gradient_from_points(values[1:], probe.shape, h, df=df_array)
     _compare_gradients(numeric, analytic, name, tol, "(upstream gradient df)")

@@ -7,6 +7,7 @@ needs the executed result (scores, feedback, slides) reads that one run.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from grading.course import REPO_ROOT, CourseLayout, list_assignments, source_not
 
 FIXTURE_SOURCE = REPO_ROOT / "tests" / "fixtures" / "course" / "solutions"
 TINY = "00_tiny"
+#: The tiny fixture notebook's trusted checks (grading.trusted.registry looks here too);
+#: set at import so that grading workers and subprocesses started by tests inherit it.
+FIXTURE_CHECKS = REPO_ROOT / "tests" / "fixtures" / "checks"
+os.environ["COURSE_CHECK_DIRS"] = str(FIXTURE_CHECKS)
 
 
 @pytest.fixture(scope="session")

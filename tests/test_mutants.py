@@ -1,8 +1,8 @@
 """The notebooks' own tests must take points away from every kept mutant.
 
 One kernel per notebook: the reference solution notebook runs once; then each mutant is
-defined in that kernel, only the test cells of its function are re-run, and the reference
-answer is restored. A mutant that passes every one of its function's test cells survives,
+defined in that kernel, only the trusted checks (``grading/checks``) of its function's test
+cells are run against the kernel, and the reference answer is restored. A mutant that passes every one of its function's test cells survives,
 and a survivor is a bug in the notebook's tests.
 """
 
@@ -61,6 +61,9 @@ def answer_cells(nb) -> dict[str, int]:
 @pytest.mark.parametrize("mutant_file", MUTANT_FILES, ids=[p.stem for p in MUTANT_FILES])
 def test_every_mutant_loses_points(mutant_file: Path, tmp_path: Path):
     from grading.kernel_client import CourseNotebookClient
+    from grading.trusted.registry import checks_of
+    from grading.trusted.runner import run_checks
+    from grading.trusted.student import KernelStudent
 
     module = load_mutants(mutant_file)
     (source,) = source_notebooks(module.ASSIGNMENT)
@@ -96,14 +99,23 @@ def test_every_mutant_loses_points(mutant_file: Path, tmp_path: Path):
             client.execute_cell(cell, scratch)
             return cell
 
+        # The grade comes from the trusted checks (grading/checks), asked of this kernel.
+        checks = checks_of(source.stem)
+        student = KernelStudent(lambda code: run(code).outputs)
+        reference_verdicts = run_checks(checks, student, [c["metadata"]["nbgrader"]["grade_id"] for c in nb.cells
+                                                          if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+                                                          and c.cell_type == "code"])
+        failing = {k: v.message for k, v in reference_verdicts.items() if not v.passed}
+        assert not failing, f"the reference solution fails its trusted checks: {failing}"
+
         for function, mutants in module.MUTANTS.items():
             test_indices = owners[function]
             assert test_indices, f"no test cell named test_{function}... exercises {function}"
             for name, code in mutants.items():
                 probe = run(code)
                 assert not cell_failed(probe), f"mutant {function}/{name} does not even define: {cell_failed(probe)}"
-                failures = [nb.cells[i]["metadata"]["nbgrader"]["grade_id"] for i in test_indices
-                            if cell_failed(run(nb.cells[i].source))]
+                grade_ids = [nb.cells[i]["metadata"]["nbgrader"]["grade_id"] for i in test_indices]
+                failures = [g for g, v in run_checks(checks, student, grade_ids).items() if not v.passed]
                 if failures:
                     killed += 1
                 else:

@@ -36,10 +36,11 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 from grading.course import GradingLimits
 from grading.kernel_client import SlicedPollingMixin
+from grading.trusted.apply import not_run
 from grading.sandbox import GUARD_FILE, SandboxKernelManager, SandboxPolicy
 
 METADATA_KEY = "course_grading"
@@ -118,6 +119,10 @@ class RobustExecute(SlicedPollingMixin, Execute):
     max_kept_files_bytes = Integer(DEFAULT_LIMITS.max_kept_files_bytes,
                                    help="Files the kernel writes in its folder that are kept; the rest is deleted.").tag(config=True)
     notebook_timeout_s = Integer(DEFAULT_LIMITS.notebook_timeout_s, help="Sandbox: wall time for the whole notebook.").tag(config=True)
+    trusted = Bool(True, help="Score graded cells from the notebook's trusted checks "
+                              "(grading.trusted) when it has a check module.").tag(config=True)
+    notebook_name = Unicode("", help="The notebook's name (which check module applies); by default "
+                                     "nbgrader's name for it.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         if self.sandbox:
@@ -140,10 +145,18 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._contexts: list = []
         self._last_km = None
         self._kind, self._label = "other", ""
+        self._verdicts: dict = {}
+        self._trusted_done = False
+        self._probe_bytes = 0
+        self._checks = self._load_checks(resources or {})
         folder = (resources or {}).get("metadata", {}).get("path")
         before = folder_snapshot(folder)
         try:
             nb, resources = super().preprocess(nb, resources, km)
+            if self._checks is not None and not self._trusted_done:
+                self._replay_and_check(nb)
+            if self._checks is not None:
+                self._apply_verdicts(nb)
         finally:
             self._collect_sandbox_events()
             self._remove_links(folder)
@@ -152,6 +165,7 @@ class RobustExecute(SlicedPollingMixin, Execute):
         nb.metadata[METADATA_KEY] = {
             "died_in": self._died_in, "death": self._death,
             "sandbox": bool(self.sandbox), "findings": self._findings,
+            "trusted": None if self._checks is None else {k: v.as_dict() for k, v in self._verdicts.items()},
         }
         return nb, resources
 
@@ -272,6 +286,12 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._monitors, self._contexts, self._monitors_to_close = [], [], []
 
     def preprocess_cell(self, cell, resources, index):
+        cell, resources = self._preprocess_one_cell(cell, resources, index)
+        if index == len(self.nb.cells) - 1 and self._checks is not None and not self._death:
+            self._run_trusted_checks(self.nb, len(self.nb.cells))
+        return cell, resources
+
+    def _preprocess_one_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         label = cell_label(cell, index)
@@ -314,12 +334,21 @@ class RobustExecute(SlicedPollingMixin, Execute):
         return cell, resources
 
     def clear_output(self, outs, msg, cell_index):
+        if self._kind == "probe":
+            return super().clear_output(outs, msg, cell_index)
         if self._kind == "test":  # clearing a test's error would turn it into a pass
             self._add_finding("tamper", "code tried to clear a test cell's output; ignored", self._label)
             return None
         return super().clear_output(outs, msg, cell_index)
 
     def output(self, outs, msg, display_id, cell_index):
+        if self._kind == "probe":
+            # the checker's request: only its answer is read, and nothing of it is kept
+            size = len(json.dumps(msg.get("content", {})))
+            if self._probe_bytes + size > self.max_message_bytes or msg["msg_type"] not in ("display_data", "error"):
+                return None
+            self._probe_bytes += size
+            return super().output(outs, msg, None, cell_index)
         if self._kind == "test" and msg["msg_type"] == "execute_result":
             # nbgrader reads a test cell's first result as its score; course tests display
             # none (tests/test_notebook_standard.py), so one here came from student code.
@@ -362,6 +391,11 @@ class RobustExecute(SlicedPollingMixin, Execute):
 
     def _update_display_id(self, display_id, msg):
         """``update_display`` replaces the data of earlier outputs: under the same caps."""
+        if self._kind == "probe":
+            # after the last cell nothing may change what the notebook shows (hidden inputs)
+            self._add_finding("tamper", "code updated an earlier output while the grader checked it; ignored",
+                              self._label)
+            return None
         content = msg.get("content", {})
         size = len(json.dumps({"data": content.get("data"), "metadata": content.get("metadata")}))
         places = [(c, i) for c, indices in self._display_id_map.get(display_id, {}).items() for i in indices]
@@ -430,6 +464,107 @@ class RobustExecute(SlicedPollingMixin, Execute):
             self._add_finding("file-access", f"wrote {len(removed)} file(s), {removed_bytes / 2**20:.1f} MB, in "
                               f"its folder beyond the {self.max_kept_files_bytes / 2**20:.0f} MB kept; "
                               f"deleted: {shown}", "")
+
+    # ------------------------------------------------------------------ trusted checks
+    def _load_checks(self, resources: dict) -> dict | None:
+        """The notebook's trusted checks (``grading.trusted.registry``), or ``None``."""
+        if not self.trusted:
+            return None
+        from grading.trusted.registry import checks_of
+
+        name = self.notebook_name or resources.get("nbgrader", {}).get("notebook") or resources.get("unique_key", "")
+        return checks_of(str(name)) if name else None
+
+    def _graded_ids(self, nb, before: int) -> list[str]:
+        return [cell_label(c, i) for i, c in enumerate(nb.cells[:before])
+                if c.cell_type == "code" and cell_kind(c) == "test" and not not_run(c)]
+
+    def _run_trusted_checks(self, nb, before: int) -> None:
+        """Every check of the graded cells before index ``before``, against the running kernel.
+
+        Runs after the notebook's cells: nothing the student's code sees during the checks
+        (the hidden inputs) can reach the notebook's outputs any more.
+        """
+        from grading.trusted.runner import run_checks
+        from grading.trusted.student import KernelStudent
+
+        self._trusted_done = True
+        student = KernelStudent(self._probe, max_bytes=self.max_message_bytes)
+        nb.cells.append(NotebookNode(cell_type="code", source="", metadata={}, outputs=[], execution_count=None))
+        self._probe_slot = len(nb.cells) - 1
+        try:
+            self._verdicts = run_checks(self._checks, student, self._graded_ids(nb, before))
+        finally:
+            nb.cells.pop()
+
+    def _probe(self, code: str) -> list:
+        from grading.trusted.student import ProbeError
+
+        if self._death:
+            raise ProbeError(self._death)
+        cell = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[], execution_count=None)
+        self._kind, self._probe_bytes = "probe", 0
+        try:
+            self.execute_cell(cell, self._probe_slot, store_history=False)
+        except DeadKernelError:
+            self._death = f"the kernel died while the grader checked it: {self._death_reason()}"
+            self._died_in = self._died_in or "the checks"
+            raise ProbeError(self._death) from None
+        except CellTimeoutError as exc:
+            raise ProbeError(f"no answer in time ({str(exc)[:200]})") from None
+        if self._message_dropped():
+            raise ProbeError(f"the answer was larger than {self.max_message_bytes} bytes")
+        return list(cell.outputs)
+
+    def _replay_and_check(self, nb) -> None:
+        """The kernel died (or stopped) before the checks ran: run the cells before the one
+        where it died again in a fresh kernel, then check the graded cells among them."""
+        died_at = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not_run(c)), len(nb.cells))
+        if not self._graded_ids(nb, died_at):
+            return
+        death, died_in = self._death, self._died_in
+        self._death = None
+        for _, monitor in self._monitors:  # the dead kernel's connections, not the new one's
+            drain_disconnects(monitor)
+        if self._shell_monitor:
+            drain_disconnects(self._shell_monitor[1])
+        copies = [NotebookNode(cell_type="code", source=c.source, metadata=c.metadata, outputs=[],
+                               execution_count=None) for c in nb.cells[:died_at] if c.cell_type == "code"]
+        scratch = self.nb if getattr(self, "nb", None) is not None else nb
+        try:
+            with self.setup_kernel():
+                scratch.cells.append(NotebookNode(cell_type="code", source="", metadata={}, outputs=[],
+                                                  execution_count=None))
+                slot = len(scratch.cells) - 1
+                try:
+                    for copy in copies:
+                        self._kind, self._label = "probe", "replay"
+                        self._probe_bytes = 0
+                        self.execute_cell(copy, slot, store_history=True)
+                finally:
+                    scratch.cells.pop()
+                self._run_trusted_checks(nb, died_at)
+        except Exception as exc:  # noqa: BLE001 - the cells after the death keep their "not run" error
+            self._verdicts = {gid: self._verdicts.get(gid) for gid in self._graded_ids(nb, died_at)
+                              if self._verdicts.get(gid) is not None}
+            self._add_finding("kernel", f"the checks of the cells before the kernel's death could not be run "
+                                        f"again ({type(exc).__name__}: {str(exc)[:200]})", died_in or "")
+        finally:
+            self._death, self._died_in = death or self._death, died_in or self._died_in
+
+    def _apply_verdicts(self, nb) -> None:
+        from grading.trusted.apply import apply_verdict
+        from grading.trusted.runner import Verdict
+
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or cell_kind(cell) != "test" or not_run(cell):
+                continue
+            grade_id = cell_label(cell, index)
+            verdict = self._verdicts.get(grade_id) or Verdict(
+                grade_id, False, "the grader could not check this cell: " + (self._death or "no verdict"))
+            finding = apply_verdict(cell, verdict)
+            if finding:
+                self._add_finding(finding["event"], finding["detail"], finding["cell"])
 
     # ------------------------------------------------------------------ the guard
     def _tell_guard(self, kind: str, label: str) -> None:

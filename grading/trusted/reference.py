@@ -1,0 +1,49 @@
+"""The instructor's solution functions, loaded into the checker (never into a kernel).
+
+``reference("linear_regression")`` runs the source notebook's set-up cell and its answer
+cells (nbgrader solution cells, with the solutions in them) in a fresh namespace and
+returns it, once per process. Check modules compute expected values with these functions
+instead of repeating reference code in every check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+from pathlib import Path
+
+import nbformat
+
+from grading.course import REPO_ROOT
+
+
+def find_source(notebook: str, source_dir: Path | None = None) -> Path:
+    """``solutions/<assignment>/<notebook>.ipynb`` (or under ``source_dir``)."""
+    folder = Path(source_dir or REPO_ROOT / "solutions")
+    found = sorted(folder.glob(f"*/{notebook}.ipynb"))
+    if not found:
+        raise FileNotFoundError(f"no source notebook {notebook}.ipynb under {folder}")
+    return found[0]
+
+
+def answer_namespace(path: Path, include_setup: bool = True) -> dict:
+    """Run the first code cell (the set-up) and every answer cell of ``path`` in a new
+    namespace (printed output is discarded); return the namespace."""
+    nb = nbformat.read(str(path), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    cells = [c for c in code if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    if include_setup and code and code[0] not in cells:
+        cells.insert(0, code[0])
+    namespace: dict = {"__name__": f"reference_{path.stem}"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in cells:
+            exec(compile(cell.source, f"<{path.name}: {cell.metadata.get('nbgrader', {}).get('grade_id', 'setup')}>",
+                         "exec"), namespace)  # noqa: S102 - the instructor's own solution
+    return namespace
+
+
+@functools.lru_cache(maxsize=None)
+def reference(notebook: str, source_dir: str | None = None, include_setup: bool = True) -> dict:
+    """The reference namespace of ``notebook`` (cached per process)."""
+    return answer_namespace(find_source(notebook, Path(source_dir) if source_dir else None), include_setup)
