@@ -27,9 +27,10 @@ def find_source(notebook: str, source_dir: Path | None = None) -> Path:
     return found[0]
 
 
-def answer_namespace(path: Path, include_setup: bool = True) -> dict:
+def answer_namespace(path: Path, include_setup: bool = True, strict: bool = True) -> dict:
     """Run the first code cell (the set-up) and every answer cell of ``path`` in a new
-    namespace (printed output is discarded); return the namespace."""
+    namespace (printed output is discarded); return the namespace. With ``strict=False``
+    a cell that raises is skipped (a blank release's stubs)."""
     nb = nbformat.read(str(path), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     cells = [c for c in code if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
@@ -38,8 +39,12 @@ def answer_namespace(path: Path, include_setup: bool = True) -> dict:
     namespace: dict = {"__name__": f"reference_{path.stem}"}
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in cells:
-            exec(compile(cell.source, f"<{path.name}: {cell.metadata.get('nbgrader', {}).get('grade_id', 'setup')}>",
-                         "exec"), namespace)  # noqa: S102 - the instructor's own solution
+            label = cell.metadata.get("nbgrader", {}).get("grade_id", "setup")
+            try:
+                exec(compile(cell.source, f"<{path.name}: {label}>", "exec"), namespace)  # noqa: S102 - the course's own
+            except Exception:
+                if strict:
+                    raise
     return namespace
 
 

@@ -1,0 +1,53 @@
+"""The trusted check modules (``grading/checks``) against the reference and the blank release,
+without a notebook or a kernel: ``LocalStudent`` calls the functions in this process, through
+the same wire format the kernel uses."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from grading.course import REPO_ROOT, source_notebooks
+from grading.trusted.reference import answer_namespace, reference
+from grading.trusted.registry import checks_of
+from grading.trusted.runner import run_checks
+from grading.trusted.student import LocalStudent
+from tests.conftest import REAL_NOTEBOOK_IDS, REAL_NOTEBOOKS
+
+
+def graded_ids(path) -> list[str]:
+    nb = nbformat.read(str(path), as_version=4)
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+            if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+
+
+@pytest.mark.parametrize("assignment, stem", REAL_NOTEBOOKS, ids=REAL_NOTEBOOK_IDS)
+def test_one_check_per_graded_cell(assignment, stem):
+    (source,) = [p for p in source_notebooks(assignment) if p.stem == stem]
+    checks = checks_of(stem)
+    assert checks is not None, f"grading/checks/{stem}.py is missing"
+    assert sorted(checks) == sorted(graded_ids(source))
+
+
+@pytest.mark.parametrize("assignment, stem", REAL_NOTEBOOKS, ids=REAL_NOTEBOOK_IDS)
+def test_no_hidden_tests_in_the_notebook(assignment, stem):
+    (source,) = [p for p in source_notebooks(assignment) if p.stem == stem]
+    assert "BEGIN HIDDEN TESTS" not in source.read_text()
+
+
+@pytest.mark.parametrize("assignment, stem", REAL_NOTEBOOKS, ids=REAL_NOTEBOOK_IDS)
+def test_reference_passes_every_check(assignment, stem):
+    checks = checks_of(stem)
+    verdicts = run_checks(checks, LocalStudent(dict(reference(stem))), sorted(checks))
+    failed = {k: v.message for k, v in verdicts.items() if not v.passed}
+    assert not failed
+
+
+@pytest.mark.parametrize("assignment, stem", REAL_NOTEBOOKS, ids=REAL_NOTEBOOK_IDS)
+def test_blank_release_fails_every_check(assignment, stem):
+    release = REPO_ROOT / "notebooks" / assignment / f"{stem}.ipynb"
+    checks = checks_of(stem)
+    verdicts = run_checks(checks, LocalStudent(answer_namespace(release, strict=False)), sorted(checks))
+    passed = sorted(k for k, v in verdicts.items() if v.passed)
+    assert not passed
+    assert all("not implemented" in v.message or "not defined" in v.message for v in verdicts.values())
