@@ -303,6 +303,10 @@ def _from_library(callback) -> bool:
 def install():
     """Start guarding this kernel; reachable as ``sys.modules['_course_guard']``."""
     shell = get_ipython()  # noqa: F821 (defined in the kernel)
+    # Files submitted beside the notebook (a folder named helpers/, say) are not importable:
+    # the working folder leaves the import path before anything is imported from it.
+    cwd = os.path.realpath(os.getcwd())
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.realpath(p) != cwd]
     try:
         import helpers  # noqa: F401 (its folder is where student code may read)
     except ImportError:

@@ -212,9 +212,15 @@ def require_plain_value(value: Any, name: str) -> None:
     if (kind.__module__ or "").split(".")[0] in TRUSTED_PACKAGES and _is_defined_where_it_says(kind):
         return
     if kind.__module__ == "helpers.wire" and kind.__name__ == "Opaque":
-        raise AssertionError(  # what the trusted checker receives for a value that is not data
-            f"{name} should be a NumPy array, a number or a TensorFlow tensor, not a {value.type} "
-            "object: return the values themselves."
+        # What the trusted checker receives for a value that is not data. Its class name is
+        # the student's to choose, so it is shown only when it looks like one.
+        import re
+
+        shown = value.type if re.fullmatch(r"[A-Za-z_][\w.]{0,59}", value.type) else "other"
+        shown = "your own class" if shown.startswith("__main__.") else shown
+        raise AssertionError(
+            f"{name} should be a NumPy array, a number or a TensorFlow tensor, not an object of "
+            f"{shown}: return the values themselves."
         )
     raise AssertionError(
         f"{name} should be a NumPy array, a number or a TensorFlow tensor, not a "
