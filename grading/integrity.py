@@ -120,7 +120,7 @@ def runtime_finding(event: object, prefix: str) -> dict:
             and isinstance(event.get("detail"), str) and isinstance(event.get("cell", ""), str)):
         name, detail = event["event"], event["detail"]
         return {"kind": event_kind(name), "cell": prefix + event.get("cell", "")[:MAX_LABEL], "line": None,
-                "detail": (detail if name in ("monkeypatch", "guard") else f"{name} {detail}".strip())[:MAX_DETAIL],
+                "detail": (detail if name in ("monkeypatch", "guard", "verdict-mismatch") else f"{name} {detail}".strip())[:MAX_DETAIL],
                 "source": "runtime"}
     try:
         shown = json.dumps(event)

@@ -96,6 +96,105 @@ def predict(X, w, b):
 '''
 
 
+# Issue 20: four ways to get full marks while every check ran in the student's kernel. Names
+# are assembled from strings so that the static scan sees nothing.
+SWAP_AND_RESTORE = """import sys as _s
+_t = _s.modules["helpers." + "tes" + "ting"]
+_names = [n for n in dir(_t) if n.startswith("check_") or n == "assert" + "_that"]
+_saved = {}
+
+def _noop(*a, **k):
+    return None
+
+def _swap():
+    for n in _names:
+        f = getattr(_t, n)
+        if hasattr(f, "__code__") and n not in _saved:
+            _saved[n] = f.__code__
+            f.__code__ = _noop.__code__
+
+def _restore(*a):
+    for n, c in list(_saved.items()):
+        getattr(_t, n).__code__ = c
+    _saved.clear()
+
+get_ipython().events.register("post_run_cell", _restore)
+
+def predict(X, w, b):
+    _swap()  # when a test calls it: every check a no-op until the cell ends
+    return np.zeros(np.shape(X)[0])
+"""
+GUARD_OFF = """import sys as _s, os as _o
+_g = _s.modules.get("_course" + "_guard")
+if _g is not None:
+    _g.enter = lambda *a, **k: "[]"
+_fd = int(_o.environ.get("COURSE_GUARD" + "_FD", "-1"))
+if _fd >= 0:
+    _o.dup2(_o.open(_o.devnull, _o.O_WRONLY), _fd)
+_t = _s.modules["helpers." + "testing"]
+for _n in dir(_t):
+    if _n.startswith("check_") or _n == "assert_that":
+        setattr(_t, _n, lambda *a, **k: None)
+"""
+SHADOW_TESTING = """print("SHADOW HELPERS LOADED")
+
+def call_student(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+def __getattr__(name):
+    return lambda *a, **k: None
+"""
+FRAME_WALKER = """import sys
+
+class Walker(np.ndarray):
+    @property
+    def shape(self):
+        real = np.ndarray.shape.__get__(self)
+        frame = sys._getframe(1)
+        while frame is not None:
+            expected = frame.f_locals.get("expected_array")
+            if expected is not None and np.shape(expected) == real:
+                np.copyto(self.view(np.ndarray), expected)
+            frame = frame.f_back
+        return real
+
+def predict(X, w, b):
+    return np.zeros(np.shape(X)[0]).view(Walker)
+"""
+# Issue 20's leaks: a wrapper records what the tests send (inputs and the running cell's
+# source), a cell after the tests and an event callback print it, and a file holds it.
+RECORD_CALLS = """import json as _json
+_seen = []
+_real_mse_cost = mse_cost
+
+def _plain(v):
+    return v.tolist() if hasattr(v, "tolist") else v
+
+def mse_cost(X, y, w, b):
+    _seen.append({"source": get_ipython().user_ns["_ih"][-1], "args": [_plain(a) for a in (X, y, w, b)]})
+    open("leak.txt", "w").write(_json.dumps(_seen))
+    return _real_mse_cost(X, y, w, b)
+
+def _show(*a):
+    print("RECORDED", _json.dumps(_seen))
+
+get_ipython().events.register("post_run_cell", _show)
+"""
+
+
+def _shadow_helpers(notebook):
+    """A submission with a folder ``helpers/`` beside the notebook (no-op checks)."""
+
+    def fill(folder: Path) -> None:
+        nbformat.write(notebook, folder / NB)
+        (folder / "helpers").mkdir()
+        (folder / "helpers" / "__init__.py").write_text("")
+        (folder / "helpers" / "testing.py").write_text(SHADOW_TESTING)
+        (folder / "helpers" / "gradcheck.py").write_text("")
+
+    return fill
+
+
 #: Where the XSS payloads ask a browser to fetch from (tests/test_browser_safety.py serves it
 #: and counts hits); here only the rendered HTML is read, so nothing listens.
 XSS_BASE = "http://127.0.0.1:9"
@@ -214,6 +313,12 @@ def _submissions(reference, blank, root: Path) -> dict:
         "patch_builtins": _append(wrong, "predict", "import builtins\n_real_all = builtins.all\n"
                                   "builtins.all = lambda *a: True\nbuiltins.AssertionError = UserWarning\n"),
         "lying_object": _replace(reference, "predict", LIAR),
+        "swap_and_restore": _replace(reference, "predict", SWAP_AND_RESTORE),
+        "guard_off": _append(wrong, "predict", GUARD_OFF),
+        "shadow_helpers": _shadow_helpers(wrong),
+        "frame_walker": _replace(reference, "predict", FRAME_WALKER),
+        "record_calls": _with_cells_after(_append(reference, "mse_cost", RECORD_CALLS), None,
+                                          ["print('LAST CELL', _json.dumps(_seen))"]),
         # Faking a test's outcome through the kernel itself.
         "fake_result": _replace(reference, "predict", "import sys\n\ndef predict(X, w, b):\n"
                                 "    sys.displayhook(2.0)  # nbgrader would read 2.0 as the score\n"
@@ -319,9 +424,10 @@ def _submissions(reference, blank, root: Path) -> dict:
 
 
 def _with_cells_after(nb, grade_id, sources):
-    """New student code cells after the cell ``grade_id`` (students may add cells)."""
+    """New student code cells after the cell ``grade_id`` (at the end for ``None``; students
+    may add cells)."""
     nb = copy.deepcopy(nb)
-    at = nb.cells.index(_cell(nb, grade_id)) + 1
+    at = len(nb.cells) if grade_id is None else nb.cells.index(_cell(nb, grade_id)) + 1
     nb.cells[at:at] = [nbformat.v4.new_code_cell(src) for src in sources]
     return nb
 
@@ -485,19 +591,80 @@ def test_symlinks_cannot_redirect_the_graders_writes(graded):
     assert len(removed) == 2, removed
 
 
-def test_hidden_tests_printed_by_student_code_do_not_reach_the_feedback(graded):
-    from grading.leaks import find_leaks, html_to_text, secret_lines
+def feedback_text(graded, student) -> str:
+    from grading.leaks import html_to_text
 
-    hidden = secret_lines(graded.source, regions=("HIDDEN TESTS",))
-    html = graded.layout.path("feedback") / "print_hidden" / A / NB.replace(".ipynb", ".html")
-    assert find_leaks(html_to_text(html.read_text()), hidden) == []
-    assert "this output quoted the hidden test" in html.read_text()
+    html = graded.layout.path("feedback") / student / A / NB.replace(".ipynb", ".html")
+    return html_to_text(html.read_text())
+
+
+def test_hidden_tests_printed_by_student_code_do_not_reach_the_feedback(graded):
+    from grading.leaks import check_module_lines, find_leaks
+
+    text = feedback_text(graded, "print_hidden")
+    assert "mse_cost" in text and find_leaks(text, check_module_lines(NB.replace(".ipynb", ""))) == []
     assert "introspection" in kinds(graded, "print_hidden")
 
 
+@pytest.mark.parametrize("student", ["swap_and_restore", "guard_off", "shadow_helpers", "frame_walker"])
+def test_checks_in_the_students_kernel_decide_nothing(graded, student):
+    """Issue 20's four attacks each gave full marks while the checks ran in the kernel."""
+    assert score(graded, student) <= score(graded, "control_wrong") < graded.full
+    assert any(f["kind"] == "verdict-mismatch" for f in findings(graded, student)), findings(graded, student)
+
+
+def test_submitted_helpers_folder_is_not_imported(graded):
+    outputs = json.dumps([c.get("outputs", []) for c in autograded(graded, "shadow_helpers").cells])
+    assert "SHADOW HELPERS LOADED" not in outputs
+
+
+def sent_to(function: str, stem: str) -> tuple[set[str], set[str]]:
+    """repr() of every non-integer float the trusted checks send to ``function``: in their
+    visible cases, and in their hidden cases only (recorded against the reference solution)."""
+    import numpy as np
+
+    from grading.trusted.reference import reference
+    from grading.trusted.registry import checks_of
+    from grading.trusted.runner import run_checks
+    from grading.trusted.student import LocalStudent
+
+    sent = {"visible": set(), "hidden": set()}
+
+    class Recording(LocalStudent):
+        def _exchange(self, request):
+            if request.get("target") == function:
+                for args, _ in request["calls"]:
+                    for arg in args:
+                        try:
+                            values = np.ravel(np.asarray(arg, dtype=float))
+                        except (TypeError, ValueError):
+                            continue
+                        sent[self.phase] |= {repr(float(v)) for v in values if v != round(v)}
+            return super()._exchange(request)
+
+    checks = checks_of(stem)
+    run_checks(checks, Recording(dict(reference(stem))), sorted(checks))
+    return sent["visible"], sent["hidden"] - sent["visible"]
+
+
+def test_what_the_checks_send_never_reaches_the_student(graded):
+    """A wrapper records every call and the running cell's source; a cell after the tests and
+    an event callback print it, and a file holds it: the feedback shows visible cases only."""
+    visible, hidden = sent_to("mse_cost", NB.replace(".ipynb", ""))
+    assert hidden, "the checks of mse_cost have hidden inputs"
+    text = feedback_text(graded, "record_calls")
+    assert "LAST CELL" in text and any(v in text for v in visible), "the recording did reach the feedback"
+    assert not [v for v in hidden if v in text]
+    assert score(graded, "record_calls") == graded.full
+    assert sorted(p.name for p in (graded.layout.path("feedback") / "record_calls" / A).iterdir()) == [
+        NB.replace(".ipynb", ".html")]
+
+
 def test_kernel_killed_between_cells_still_gets_a_grade(graded):
+    # The cells before the death run again for the trusted checks and the timer kills that
+    # kernel too: a grade (not an error row) below full marks, and the death on record.
     cell = graded.rows["timer_exit"][A]
-    assert cell.error is None and 0 < cell.score < graded.full
+    assert cell.error is None and cell.score < graded.full
     assert graded.report.integrity[("timer_exit", A)].died_in
 
 
