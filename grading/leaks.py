@@ -70,3 +70,29 @@ def notebook_text(path: Path) -> str:
             parts.append("".join(out.get("text", "")))
             parts.extend(out.get("traceback", []))
     return "\n".join(parts)
+
+
+def check_module_lines(notebook: str) -> set[str]:
+    """Telling lines of a notebook's trusted check module (``grading/checks``): code that must
+    never reach a student. Lines that are only a string (messages are meant to be read), a
+    comment, an import or a definition are not counted."""
+    import ast
+    import inspect
+
+    from grading.trusted.registry import check_module
+
+    module = check_module(notebook)
+    if module is None:
+        return set()
+    found = set()
+    for line in inspect.getsource(module).splitlines():
+        text = line.strip()
+        if len(text) < MIN_SECRET_LENGTH or text.startswith(("#", "import ", "from ", "def ", "@", '"""')):
+            continue
+        try:
+            if isinstance(ast.parse(text.rstrip(",)"), mode="eval").body, (ast.Constant, ast.JoinedStr)):
+                continue
+        except SyntaxError:
+            pass
+        found.add(text)
+    return found
