@@ -51,7 +51,7 @@ def run_check(grade_id: str, check, student: Student) -> Verdict:
         message = (f"the check could not use your function's result ({type(exc).__name__}: {str(exc)[:300]}); "
                    "check what your function returns (type, shape, keys)")
     phase = student.phase
-    if not passed and phase == "hidden":
+    if not passed and phase == "hidden" and "not implemented yet" not in message:
         message = f"hidden case: {message}"
     student.reset()
     if len(message) > MESSAGE_CHARS:
