@@ -14,7 +14,7 @@ import threading
 import nbformat
 import pytest
 
-from grading.leaks import find_leaks, html_to_text, notebook_text, secret_lines
+from grading.leaks import check_module_lines, find_leaks, html_to_text, notebook_text, secret_lines
 from grading.release import release_drift
 from tests.browser import SCREENSHOTS, QuietHandler, collect_errors, launch_browser, without_favicon
 from tests.conftest import REAL_NOTEBOOK_IDS, REAL_NOTEBOOKS
@@ -49,6 +49,17 @@ def test_blank_release_scores_zero_with_clear_messages(key, graded_reference):
 
 @notebooks
 @pytest.mark.parametrize("kind", ["reference", "blank"])
+def test_every_graded_cell_is_scored_by_a_trusted_verdict(key, kind, graded_reference):
+    run = graded_reference[key][kind]
+    verdicts = nbformat.read(run.autograded, as_version=4).metadata["course_grading"]["trusted"]
+    assert verdicts is not None, "no check module was used"
+    assert sorted(verdicts) == sorted(t.grade_id for t in run.grade.tests)
+    for test in run.grade.tests:
+        assert test.passed == verdicts[test.grade_id]["passed"], (test.grade_id, test.message)
+
+
+@notebooks
+@pytest.mark.parametrize("kind", ["reference", "blank"])
 def test_honest_submissions_run_sandboxed_with_a_clean_integrity_report(key, kind, graded_reference):
     """Every notebook works inside the sandbox, and neither the static scan nor the runtime
     guard finds anything in an honest submission (no false alarms for instructors)."""
@@ -73,8 +84,8 @@ def test_release_leaks_no_solution_or_hidden_test(key, graded_reference, repo_ro
 @pytest.mark.parametrize("kind", ["reference", "blank"])
 def test_feedback_leaks_no_hidden_test(key, kind, graded_reference):
     run = graded_reference[key][kind]
-    hidden = secret_lines(_source(graded_reference, key), regions=("HIDDEN TESTS",))
-    assert hidden, "each notebook has hidden tests"
+    hidden = check_module_lines(graded_reference[key]["source"].stem)
+    assert hidden, "each notebook has a trusted check module"
     text = html_to_text(run.feedback.read_text())
     assert find_leaks(text, hidden) == []
     if kind == "blank":
