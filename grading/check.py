@@ -44,6 +44,34 @@ def static_problems(assignment: str, layout: CourseLayout) -> list[str]:
             continue
         leaks = find_leaks(notebook_text(release), secret_lines(nbformat.read(source, as_version=4)))
         problems.extend(f"release {release.name} leaks {leak}" for leak in leaks)
+    for source in source_notebooks(assignment, layout.path("source")):
+        problems.extend(check_module_problems(source))
+    return problems
+
+
+def check_module_problems(source: Path) -> list[str]:
+    """Whether every graded cell of ``source`` is scored by a trusted check (issue 20)."""
+    from grading.trusted.registry import checks_of
+
+    nb = nbformat.read(source, as_version=4)
+    graded = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+              if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+              and not c.metadata["nbgrader"].get("solution")}
+    problems = []
+    if any("BEGIN HIDDEN TESTS" in c.source for c in nb.cells):
+        problems.append(f"{source.name} has hidden tests in its test cells: they would run in the student's "
+                        f"kernel; move them to grading/checks/{source.stem}.py")
+    try:
+        checks = checks_of(source.stem)
+    except Exception as exc:  # noqa: BLE001 - a broken check module is this command's finding
+        return problems + [f"grading/checks/{source.stem}.py does not import: {type(exc).__name__}: {exc}"]
+    if checks is None:
+        return problems + ([f"no check module grading/checks/{source.stem}.py: its graded cells would be "
+                            "scored by the student's own kernel"] if graded else [])
+    if sorted(set(graded) - set(checks)):
+        problems.append(f"graded cells without a trusted check: {', '.join(sorted(set(graded) - set(checks)))}")
+    if sorted(set(checks) - set(graded)):
+        problems.append(f"checks for cells the notebook does not have: {', '.join(sorted(set(checks) - set(graded)))}")
     return problems
 
 
