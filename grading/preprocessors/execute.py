@@ -50,6 +50,8 @@ SHELL_CHECK_S = 1.0
 #: How long a kernel whose connection dropped may take to die before the drop is taken for
 #: an oversized message.
 DEATH_GRACE_S = 5.0
+#: Error names of a cell that ran out of time (nbgrader's timeout error, the interrupt it sends).
+TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt")
 GUARD_CALL = "__import__('sys').modules['_course_guard'].enter({kind!r}, {label!r})"
 GUARD_EXEC_LINE = f"__import__('runpy').run_path({str(GUARD_FILE)!r})['install']()"
 
@@ -485,15 +487,22 @@ class RobustExecute(SlicedPollingMixin, Execute):
         Runs after the notebook's cells: nothing the student's code sees during the checks
         (the hidden inputs) can reach the notebook's outputs any more.
         """
-        from grading.trusted.runner import run_checks
+        from grading.trusted.runner import Verdict, run_checks
         from grading.trusted.student import KernelStudent
 
         self._trusted_done = True
+        graded = self._graded_ids(nb, before)
+        # A test that ran out of time in the notebook would only do so again, once per check.
+        timed_out = {cell_label(c, i) for i, c in enumerate(nb.cells[:before]) if cell_label(c, i) in graded
+                     and any(o.get("ename") in TIMEOUT_ERRORS for o in c.get("outputs", []))}
         student = KernelStudent(self._probe, max_bytes=self.max_message_bytes)
         nb.cells.append(NotebookNode(cell_type="code", source="", metadata={}, outputs=[], execution_count=None))
         self._probe_slot = len(nb.cells) - 1
         try:
-            self._verdicts = run_checks(self._checks, student, self._graded_ids(nb, before))
+            self._verdicts = run_checks(self._checks, student, [g for g in graded if g not in timed_out])
+            self._verdicts.update({g: Verdict(g, False, "this test did not finish within the time limit in your "
+                                                        "notebook (an endless loop, or far too slow?)")
+                                   for g in timed_out})
         finally:
             nb.cells.pop()
 
