@@ -33,19 +33,32 @@ def answer_namespace(path: Path, include_setup: bool = True, strict: bool = True
     a cell that raises is skipped (a blank release's stubs)."""
     nb = nbformat.read(str(path), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    cells = [c for c in code if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
-    if include_setup and code and code[0] not in cells:
-        cells.insert(0, code[0])
+    # The set-up cell, cells that only import (say, TensorFlow's own cell), and answer cells.
+    cells = [c for i, c in enumerate(code) if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+             or (include_setup and (i == 0 or _imports_only(c.source)))]
     namespace: dict = {"__name__": f"reference_{path.stem}"}
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in cells:
             label = cell.metadata.get("nbgrader", {}).get("grade_id", "setup")
+            # IPython magics (``%matplotlib inline``) mean nothing outside a kernel.
+            source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                               for line in cell.source.splitlines())
             try:
-                exec(compile(cell.source, f"<{path.name}: {label}>", "exec"), namespace)  # noqa: S102 - the course's own
+                exec(compile(source, f"<{path.name}: {label}>", "exec"), namespace)  # noqa: S102 - the course's own
             except Exception:
                 if strict:
                     raise
     return namespace
+
+
+def _imports_only(source: str) -> bool:
+    import ast
+
+    try:
+        body = ast.parse("\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!")))).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in body)
 
 
 @functools.lru_cache(maxsize=None)
