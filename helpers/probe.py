@@ -18,7 +18,10 @@ call, to see in-place changes), ``keep`` (keep the first call's result as a hand
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import sys
 import time
 import types
 from typing import Any
@@ -107,12 +110,49 @@ def run_request(request: dict, namespace: dict | None = None) -> dict:
     return {"results": results, "args_after": args_after}
 
 
+class _Discard(io.TextIOBase):
+    """A text stream that keeps nothing."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """The student's prints, displays and results go nowhere while the checker calls: a
+    function that prints at every step (or floods the output) costs the checks nothing."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    publisher = getattr(shell, "display_pub", None)
+    saved_hook = sys.displayhook
+    had_own_publish = publisher is not None and "publish" in vars(publisher)
+    saved_publish = vars(publisher).get("publish") if had_own_publish else None
+    try:
+        if publisher is not None:
+            publisher.publish = lambda *args, **kwargs: None
+        sys.displayhook = lambda value: None
+        with contextlib.redirect_stdout(_Discard()), contextlib.redirect_stderr(_Discard()):
+            yield
+    finally:
+        sys.displayhook = saved_hook
+        if publisher is not None:
+            if had_own_publish:
+                publisher.publish = saved_publish
+            else:
+                vars(publisher).pop("publish", None)
+
+
 def serve(nonce: str, payload: str) -> None:
     """Answer one request (see the module docstring) with a display message."""
     from IPython.display import publish_display_data
 
     try:
-        response = run_request(wire.decode_b64(payload))
+        with _quiet():
+            response = run_request(wire.decode_b64(payload))
         response["nonce"] = nonce
         text = wire.encode_b64(response)
     except Exception as exc:  # noqa: BLE001 - e.g. a result that is not plain data

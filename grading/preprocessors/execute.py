@@ -42,6 +42,7 @@ from grading.course import GradingLimits
 from grading.kernel_client import SlicedPollingMixin
 from grading.trusted.apply import not_run
 from grading.sandbox import GUARD_FILE, SandboxKernelManager, SandboxPolicy
+from helpers.probe import MIME as PROBE_MIME
 
 METADATA_KEY = "course_grading"
 DEFAULT_LIMITS = GradingLimits()
@@ -153,6 +154,7 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._checks = self._load_checks(resources or {})
         folder = (resources or {}).get("metadata", {}).get("path")
         before = folder_snapshot(folder)
+        self._folder, self._folder_before = folder, before
         try:
             nb, resources = super().preprocess(nb, resources, km)
             if self._checks is not None and not self._trusted_done:
@@ -345,9 +347,14 @@ class RobustExecute(SlicedPollingMixin, Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         if self._kind == "probe":
-            # the checker's request: only its answer is read, and nothing of it is kept
-            size = len(json.dumps(msg.get("content", {})))
-            if self._probe_bytes + size > self.max_message_bytes or msg["msg_type"] not in ("display_data", "error"):
+            # the checker's request: only its answer (or the request's own error) is read,
+            # and nothing of it is kept in the notebook
+            content = msg.get("content", {})
+            if not (msg["msg_type"] == "error" or (msg["msg_type"] == "display_data"
+                                                   and PROBE_MIME in (content.get("data") or {}))):
+                return None
+            size = len(json.dumps(content))
+            if self._probe_bytes + size > self.max_message_bytes:
                 return None
             self._probe_bytes += size
             return super().output(outs, msg, None, cell_index)
@@ -539,6 +546,8 @@ class RobustExecute(SlicedPollingMixin, Execute):
             drain_disconnects(self._shell_monitor[1])
         copies = [NotebookNode(cell_type="code", source=c.source, metadata=c.metadata, outputs=[],
                                execution_count=None) for c in nb.cells[:died_at] if c.cell_type == "code"]
+        # What the dead kernel wrote goes first: a folder it filled would stop the new one at once.
+        self._prune_files(self._folder, self._folder_before)
         scratch = self.nb if getattr(self, "nb", None) is not None else nb
         try:
             with self.setup_kernel():

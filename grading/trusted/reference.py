@@ -33,9 +33,17 @@ def answer_namespace(path: Path, include_setup: bool = True, strict: bool = True
     a cell that raises is skipped (a blank release's stubs)."""
     nb = nbformat.read(str(path), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    # The set-up cell, cells that only import (say, TensorFlow's own cell), and answer cells.
-    cells = [c for i, c in enumerate(code) if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-             or (include_setup and (i == 0 or _imports_only(c.source)))]
+    # The set-up cell, the imports and definitions of the other instructor cells (a helper
+    # such as ``sigmoid`` that answers call), and the answer cells; no demo or test code.
+    cells = []
+    for i, c in enumerate(code):
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") or (include_setup and i == 0):
+            cells.append(c)
+        elif include_setup and not meta.get("grade"):
+            definitions = _definitions(c.source)
+            if definitions:
+                cells.append(nbformat.v4.new_code_cell(definitions, metadata=c.metadata))
     namespace: dict = {"__name__": f"reference_{path.stem}"}
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in cells:
@@ -51,14 +59,16 @@ def answer_namespace(path: Path, include_setup: bool = True, strict: bool = True
     return namespace
 
 
-def _imports_only(source: str) -> bool:
+def _definitions(source: str) -> str:
+    """The top-level imports, functions and classes of a cell, as source."""
     import ast
 
     try:
         body = ast.parse("\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!")))).body
     except SyntaxError:
-        return False
-    return bool(body) and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in body)
+        return ""
+    kept = [node for node in body if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))]
+    return "\n\n".join(ast.unparse(node) for node in kept)
 
 
 @functools.lru_cache(maxsize=None)

@@ -51,3 +51,37 @@ def test_blank_release_fails_every_check(assignment, stem):
     passed = sorted(k for k, v in verdicts.items() if v.passed)
     assert not passed
     assert all("not implemented" in v.message or "not defined" in v.message for v in verdicts.values())
+
+
+def test_stored_stateless_draws_are_tensorflows():
+    """Notebook 01's checks keep TensorFlow's stateless draws as data (no TF in the grader)."""
+    from grading.checks.linear_regression import STATELESS_W
+    from helpers import device
+
+    device.configure_tensorflow()
+    tf = device.import_tensorflow()
+    for seed, value in STATELESS_W.items():
+        drawn = float(tf.random.stateless_uniform([1], seed=(seed, 0), minval=-1.0, maxval=1.0)[0])
+        assert value == drawn, f"seed {seed}: stored {value}, TensorFlow draws {drawn}"
+
+
+def test_notebook_01_checks_need_no_tensorflow_in_the_grader(monkeypatch):
+    """The grader's memory cap (``grader_memory_mb``) leaves no room for TensorFlow (~650 MB):
+    notebook 01's checks judge every answer without it (the reference's own ``fit_linear_tf``
+    uses TensorFlow, as the student's kernel does)."""
+    import inspect
+
+    from grading.checks import linear_regression
+    from helpers import device
+
+    assert "import tensorflow" not in inspect.getsource(linear_regression)
+    namespace = dict(reference("linear_regression"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a check of notebook 01 imported TensorFlow in the grader")
+
+    monkeypatch.setattr(device, "import_tensorflow", refuse)
+    monkeypatch.setattr(device, "configure_tensorflow", refuse)
+    checks = checks_of("linear_regression")
+    verdicts = run_checks(checks, LocalStudent(namespace), sorted(checks))
+    assert {k: v.message for k, v in verdicts.items() if not v.passed} == {}

@@ -172,6 +172,7 @@ def _plain(v):
 
 def mse_cost(X, y, w, b):
     _seen.append({"source": get_ipython().user_ns["_ih"][-1], "args": [_plain(a) for a in (X, y, w, b)]})
+    del _seen[:-60]  # the latest calls (the checker's come last); gradient descent calls it at every step
     open("leak.txt", "w").write(_json.dumps(_seen))
     return _real_mse_cost(X, y, w, b)
 
@@ -610,7 +611,10 @@ def test_hidden_tests_printed_by_student_code_do_not_reach_the_feedback(graded):
 def test_checks_in_the_students_kernel_decide_nothing(graded, student):
     """Issue 20's four attacks each gave full marks while the checks ran in the kernel."""
     assert score(graded, student) <= score(graded, "control_wrong") < graded.full
-    assert any(f["kind"] == "verdict-mismatch" for f in findings(graded, student)), findings(graded, student)
+    # Reported where the attack left a trace (the static scan, the guard, or a visible check
+    # that passed in the kernel but failed in the checker); a helpers/ folder that is never
+    # imported leaves none.
+    assert student == "shadow_helpers" or findings(graded, student)
 
 
 def test_submitted_helpers_folder_is_not_imported(graded):
@@ -843,11 +847,15 @@ def test_an_oversized_message_is_dropped_and_grading_goes_on(graded, student):
     assert "output" in kinds(graded, student)
 
 
-def test_a_message_dropped_inside_a_test_fails_that_test(graded):
-    """Lost output could hide a test's error: a test cell that lost output never passes."""
-    assert score(graded, "huge_message_in_test") < graded.full
+def test_a_message_dropped_inside_a_test_is_noted_and_the_checker_decides(graded):
+    """A correct function that floods the output at every call loses messages inside a test
+    cell. The kernel's output decides nothing any more (the trusted checker calls the function
+    with its output silenced), so the loss is noted in the cell and reported, and the grade is
+    the checker's."""
+    assert score(graded, "huge_message_in_test") == score(graded, "honest")
     values = _cell(autograded(graded, "huge_message_in_test"), "test_predict_values")
-    assert any(o.get("ename") == "OutputDropped" for o in values.outputs)
+    assert "OutputDropped" in json.dumps(values.outputs)
+    assert "output" in kinds(graded, "huge_message_in_test")
 
 
 def test_files_a_kernel_leaves_are_kept_only_up_to_a_small_cap(graded):
