@@ -141,6 +141,7 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._kept: dict[int, int] = {}
         self._total_kept = 0
         self._dropped_message = False
+        self._probe_timeouts = 0
         self._current_index = 0
         self._monitors: list = []
         self._monitors_to_close: list = []
@@ -499,7 +500,6 @@ class RobustExecute(SlicedPollingMixin, Execute):
 
         self._trusted_done = True
         graded = self._graded_ids(nb, before)
-        # A test that ran out of time in the notebook would only do so again, once per check.
         timed_out = {cell_label(c, i) for i, c in enumerate(nb.cells[:before]) if cell_label(c, i) in graded
                      and any(o.get("ename") in TIMEOUT_ERRORS for o in c.get("outputs", []))}
         student = KernelStudent(self._probe, max_bytes=self.max_message_bytes)
@@ -507,9 +507,19 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._probe_slot = len(nb.cells) - 1
         try:
             self._verdicts = run_checks(self._checks, student, [g for g in graded if g not in timed_out])
-            self._verdicts.update({g: Verdict(g, False, "this test did not finish within the time limit in your "
-                                                        "notebook (an endless loop, or far too slow?)")
-                                   for g in timed_out})
+            # A test that ran out of time in the notebook may have lost only its reply (a dropped
+            # message) or a busy moment: it is checked again, until one such re-check runs out of
+            # time too; the rest would only do the same, at one cell timeout each.
+            gave_up = False
+            for grade_id in [g for g in graded if g in timed_out]:
+                if gave_up:
+                    self._verdicts[grade_id] = Verdict(grade_id, False, "this test did not finish within the time "
+                                                       "limit in your notebook (an endless loop, or far too slow?)")
+                    continue
+                before_timeouts = self._probe_timeouts
+                self._verdicts.update(run_checks(self._checks, student, [grade_id]))
+                gave_up = self._probe_timeouts > before_timeouts
+            self._verdicts = {g: self._verdicts[g] for g in graded}
         finally:
             nb.cells.pop()
 
@@ -530,6 +540,8 @@ class RobustExecute(SlicedPollingMixin, Execute):
             raise ProbeError(f"no answer in time ({str(exc)[:200]})") from None
         if self._message_dropped():
             raise ProbeError(f"the answer was larger than {self.max_message_bytes} bytes")
+        if any(o.get("ename") in TIMEOUT_ERRORS for o in cell.outputs):
+            self._probe_timeouts += 1
         return list(cell.outputs)
 
     def _replay_and_check(self, nb) -> None:

@@ -392,9 +392,12 @@ def _submissions(reference, blank, root: Path) -> dict:
         "multi_frame_message": _append(reference, "predict", MULTI_FRAME),
         "huge_reply": _append(reference, "predict", "get_ipython().payload_manager.write_payload("
                               "{'source': 'page', 'data': {'text/plain': 'p' * 50_000_000}, 'start': 0})\n"),
-        "huge_message_in_test": _replace(reference, "predict", "from IPython.display import display\n\n"
+        "huge_message_in_test": _replace(reference, "predict", "from IPython.display import display\n"
+                                         "_floods = [3]\n\n"
                                          "def predict(X, w, b):\n"
-                                         "    display({'text/plain': 'h' * 20_000_000}, raw=True)\n"
+                                         "    if _floods[0] > 0:\n"
+                                         "        _floods[0] -= 1\n"
+                                         "        display({'text/plain': 'h' * 20_000_000}, raw=True)\n"
                                          "    return np.asarray(X, dtype=float) @ np.asarray(w, dtype=float) + b\n"),
         "files_left": _append(reference, "predict", "open('stolen.txt', 'w').write('answers')\n"
                               "open('blob.bin', 'wb').write(b'x' * 8_000_000)\n"),
@@ -848,8 +851,8 @@ def test_an_oversized_message_is_dropped_and_grading_goes_on(graded, student):
 
 
 def test_a_message_dropped_inside_a_test_is_noted_and_the_checker_decides(graded):
-    """A correct function that floods the output at every call loses messages inside a test
-    cell. The kernel's output decides nothing any more (the trusted checker calls the function
+    """A correct function that floods the output (its first calls: the notebook's first test
+    cells) loses messages inside a test cell. The kernel's output decides nothing any more (the trusted checker calls the function
     with its output silenced), so the loss is noted in the cell and reported, and the grade is
     the checker's."""
     assert score(graded, "huge_message_in_test") == score(graded, "honest")
