@@ -9,24 +9,16 @@ backward passes come from the student's own forward pass (they cross the wire as
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from grading.trusted.keras_models import grader_tensorflow, rebuilt_model
 from grading.trusted.registry import check
-from helpers import testing, wire
+from helpers import testing
 
 TRAIN = {"mode": "train"}
 
 
-@functools.cache
-def _tf():
-    """TensorFlow for the grader's own computations: quiet, and without TF32 (float32 convolutions
-    and matmuls on an Ampere+ GPU would otherwise miss the 1e-5 tolerances)."""
-    from helpers import device
-
-    device.configure_tensorflow()
-    return device.import_tensorflow()
+_tf = grader_tensorflow
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -495,19 +487,7 @@ def _mlp_parameters(depth, width, num_classes, use_batchnorm, input_dim=64) -> s
 
 def _model(s, what: str, *args, **kwargs):
     """The Keras model the student's ``build_mlp`` returns, rebuilt in the grader from its config and weights."""
-    result = s.call("build_mlp", *args, **kwargs)
-    if not isinstance(result, wire.KerasModel):
-        if result is None:
-            raise AssertionError(f"{what} is None: did you forget to `return` the model at the end of your function?")
-        kind = result.type if isinstance(result, wire.Opaque) else type(result).__name__
-        raise AssertionError(f"{what} should be a tf.keras.Model but is a {str(kind)[:80]}.")
-    _tf()
-    try:
-        return result.rebuild()
-    except Exception as exc:  # noqa: BLE001 - any failure to rebuild is the model's
-        raise AssertionError(f"{what}: the model could not be rebuilt from its configuration ({type(exc).__name__}: "
-                             f"{str(exc)[:200]}); build it from standard Keras layers (Dense, BatchNormalization, "
-                             "Activation), without Lambda layers or classes of your own") from None
+    return rebuilt_model(s.call("build_mlp", *args, **kwargs), what, "Dense, BatchNormalization, Activation")
 
 
 @check("test_build_mlp")

@@ -11,51 +11,25 @@ Two checks need what the wire cannot carry: ``build_deck_cnn``'s layers (``isins
 Keras's classes, ``count_params``, configs, a call of the model) and ``isinstance(error,
 ValueError)`` for ``conv_output_size``. They send a scenario to the kernel (``_k_*``, self-
 contained) that reports plain facts; the verdict is decided here. How a scenario reaches the
-kernel is explained in ``grading/checks/tensorflow_basics.py`` (``_install``, ``_k_run``).
+kernel is explained in ``grading/trusted/scenarios.py``.
 """
 
 from __future__ import annotations
-
-import inspect
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from grading.trusted.registry import check
-from grading.trusted.student import BUILTIN_EXCEPTIONS, Handle, StudentCallError
-from helpers import testing, wire
+from grading.trusted.scenarios import Scenarios
+from grading.trusted.student import BUILTIN_EXCEPTIONS
+from helpers import testing
 
-_KEY = "dlcheck:cnn"
-_STOP = "_dlcheck_cnn_installed_"
 _VEHICLES = ("conv_output_size", "zero_pad", "conv_forward_naive", "conv_backward_naive", "max_pool_forward",
              "max_pool_backward", "avg_pool_forward", "avg_pool_backward", "conv_forward_im2col", "apply_filter",
              "build_deck_cnn")
 
 
 # ============================================================== kernel side (sent as source)
-
-
-@(lambda f: __import__("helpers.probe").probe._HANDLES.__setitem__("dlcheck:cnn", f) or f)
-def _k_run(source, name, needs, *args, **kwargs):
-    """Run the scenario ``name`` (its ``source``) with the notebook's namespace."""
-    import sys
-
-    import helpers.probe as probe
-    import numpy as np
-
-    namespace, frame = None, sys._getframe(1)
-    while frame is not None and namespace is None:
-        if frame.f_code.co_name == "run_request" and isinstance(frame.f_locals.get("namespace"), dict):
-            namespace = frame.f_locals["namespace"]
-        frame = frame.f_back
-    if namespace is None:
-        namespace = probe._user_namespace()
-    for needed in needs:
-        if needed not in namespace:
-            return {"$missing": needed}
-    scope = {"np": np, "__name__": "dlcheck_scenario"}
-    exec(compile(source, "<dlcheck scenario>", "exec"), scope)  # noqa: S102 - the grader's own code
-    return scope[name](namespace, *args, **kwargs)
 
 
 def _k_raises(ns, name, cases):
@@ -109,33 +83,7 @@ def _k_deck_cnn(ns, cases):
 # ============================================================== checker side
 
 
-def _install(s, first: str) -> None:
-    """Register ``_k_run`` in the kernel (once per ``Student``), carried by any notebook function."""
-    isolate = {"_dlcheck_run": _k_run, "_dlcheck_stop": f"helpers.probe:{_STOP}"}
-    for name in dict.fromkeys((first, *_VEHICLES)):
-        try:
-            kind = s.read(name)
-        except StudentCallError:
-            continue
-        if not (isinstance(kind, wire.Opaque) and kind.type == "builtins.function"):
-            continue  # stand-ins are only applied to plain functions: this one would just be called
-        try:
-            s.call(name, isolate=isolate)
-        except StudentCallError as exc:
-            if _STOP in str(exc):
-                return
-    raise AssertionError(f"{first} is not defined: run the cell that defines it (and keep its name)")
-
-
-def _kernel(s, scenario, needs: tuple[str, ...], *args, **kwargs):
-    """``scenario(namespace, *args, **kwargs)`` run in the student's kernel; its result as data."""
-    if not getattr(s, "_dlcheck_cnn", False):
-        _install(s, needs[0])
-        s._dlcheck_cnn = True
-    result = Handle(s, _KEY, needs[0])(inspect.getsource(scenario), scenario.__name__, list(needs), *args, **kwargs)
-    if isinstance(result, dict) and "$missing" in result:
-        raise AssertionError(f"{result['$missing']} is not defined: run the cell that defines it (and keep its name)")
-    return result
+_kernel = Scenarios(_VEHICLES).run
 
 
 def _check_raises_value_error(s, name: str, cases: list[tuple]) -> None:

@@ -23,8 +23,9 @@ import re
 
 import numpy as np
 
+from grading.trusted.fp_errors import fp_strict_calls, raise_invalid_fp
 from grading.trusted.registry import check
-from grading.trusted.student import LocalStudent, StudentCallError
+from grading.trusted.student import LocalStudent
 from helpers import testing
 
 # --------------------------------------------------------------------------- stand-ins
@@ -44,47 +45,7 @@ def reference_predict(dists, y_train, k=1):
     return np.array([np.bincount(y_train[row], minlength=y_train.max() + 1).argmax() for row in nearest_columns])
 
 
-# Defining these functions is what they are for: the default value is computed when the
-# kernel runs the definition (the probe does, before the request's calls), and only there
-# (``__name__`` is "course_stand_in" in the probe's scope, this module's name here).
-def raise_invalid_fp(_=np.seterr(invalid="raise") if __name__ == "course_stand_in" else None):
-    """Makes NumPy raise FloatingPointError for invalid operations in the kernel."""
-
-
-def default_fp_errors(_=np.seterr(over="warn", invalid="warn", divide="warn", under="ignore")
-                      if __name__ == "course_stand_in" else None):
-    """Restores NumPy's default floating-point error handling in the kernel."""
-
-
-FP_GUARD = "_course_fp_errors"
 CV_ISOLATION = {"compute_distances_no_loops": reference_distances, "predict_labels": reference_predict}
-
-
-def fp_strict_calls(s, name: str, calls: list, message: str) -> list:
-    """``s.call_many(name, calls)`` with NumPy raising on invalid operations in the kernel; a
-    ``FloatingPointError`` fails with ``message``."""
-    try:
-        return s.call_many(name, calls, isolate={FP_GUARD: raise_invalid_fp})
-    except StudentCallError as exc:
-        if "raised FloatingPointError" in str(exc):
-            raise AssertionError(message) from None
-        raise
-    finally:
-        try:  # an empty request: the stand-in's definition alone restores the defaults
-            s.call_many(name, [], isolate={FP_GUARD: default_fp_errors})
-        except StudentCallError:
-            pass
-
-
-def tf_isolation(s) -> dict:
-    """``{}`` in a kernel. The reference namespace of a ``LocalStudent`` holds the set-up and
-    answer cells only, not the notebook's ``import tensorflow as tf`` cell: give it ``tf``."""
-    if isinstance(s, LocalStudent) and "tf" not in s.namespace:
-        import tensorflow
-
-        return {"tf": "tensorflow:_current_module" if hasattr(tensorflow, "_current_module") else
-                "tensorflow:compat.v2"}
-    return {}
 
 
 def brute_force_votes(dists: np.ndarray, labels: np.ndarray, k: int, num_labels: int) -> np.ndarray:
@@ -263,7 +224,8 @@ def compute_distances_no_loops(s):
     X_same = rng.normal(size=(20, 30)) * 1e3
     (dists_same,) = fp_strict_calls(
         s, "compute_distances_no_loops", [(X_same, X_same)],
-        "sqrt of a slightly negative number: clamp the squared distances at 0 first (np.maximum(..., 0))")
+        "sqrt of a slightly negative number: clamp the squared distances at 0 first (np.maximum(..., 0))",
+        guard=raise_invalid_fp)
     testing.check_finite(dists_same, "distances between identical points")
     # ||a||^2 is ~3e7 here, so round-off of ~1e-8 in the squared distance becomes ~1e-4 after the square root
     testing.check_close(np.diag(np.asarray(dists_same, dtype=float)), np.zeros(20), "the distance of each point to itself",
@@ -451,11 +413,10 @@ def cross_validate_k(s):
 
 @check("test_knn_predict_tf_values")
 def knn_predict_tf_values(s):
-    tf_names = tf_isolation(s)
     X_train_case = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0], [6.0, 5.0]])
     y_train_case = np.array([0, 0, 1, 2, 2])
     X_test_case = np.array([[0.1, 0.1], [5.5, 4.9], [0.0, 0.9]])
-    kept = s.keep("knn_predict_tf", X_test_case, X_train_case, y_train_case, 1, isolate=tf_names)
+    kept = s.keep("knn_predict_tf", X_test_case, X_train_case, y_train_case, 1)
     result_case = kept.read()
     # Tensors reach the checker as arrays: their repr in the kernel tells whether they were tensors.
     shown = kept.call("__repr__")
@@ -465,7 +426,7 @@ def knn_predict_tf_values(s):
                         f"{'a TensorFlow tensor' if is_tensor else type(result_case).__name__}")
     testing.check_dtype(result_case, np.integer, "the TF predictions")
     testing.check_close(result_case, [0, 2, 1], "1-NN predictions in TensorFlow", hint="top_k of the NEGATED squared distances")
-    testing.check_close(s.call("knn_predict_tf", X_test_case, X_train_case, y_train_case, 3, isolate=tf_names), [0, 2, 0],
+    testing.check_close(s.call("knn_predict_tf", X_test_case, X_train_case, y_train_case, 3), [0, 2, 0],
                         "3-NN predictions in TensorFlow")
     s.hidden()
     # ties: equal distances keep training order, equal votes go to the smallest label
@@ -476,7 +437,7 @@ def knn_predict_tf_values(s):
     y_gap = rng_gap.choice([0, 3, 7], size=60)
     first, pair, gaps = s.call_many("knn_predict_tf", [(np.zeros((1, 2)), X_tie, np.array([3, 1, 2, 0]), 1),
                                                        (np.zeros((1, 2)), X_tie, np.array([3, 1, 2, 0]), 2),
-                                                       (X_gap_te, X_gap_tr, y_gap, 3)], isolate=tf_names)
+                                                       (X_gap_te, X_gap_tr, y_gap, 3)])
     testing.check_close(first, [3], "four training points at equal distance, k = 1 (the first one wins)")
     testing.check_close(pair, [1], "equal distances, k = 2: two labels tie, the smaller wins")
     testing.check_close(gaps, brute_force_votes(euclidean(X_gap_te, X_gap_tr), y_gap, 3, 8), "labels 0, 3 and 7 (k = 3)")
@@ -486,12 +447,11 @@ def knn_predict_tf_values(s):
 def knn_predict_tf_oracle(s):
     from sklearn.neighbors import KNeighborsClassifier
 
-    tf_names = tf_isolation(s)
     rng = np.random.default_rng(206)
     X_tr, y_tr = rng.normal(size=(120, 5)), rng.integers(0, 4, size=120)
     X_te = rng.normal(size=(40, 5))
     sklearn_labels = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X_tr, y_tr).predict(X_te)
-    testing.check_close(s.call("knn_predict_tf", X_te, X_tr, y_tr, 5, isolate=tf_names), sklearn_labels,
+    testing.check_close(s.call("knn_predict_tf", X_te, X_tr, y_tr, 5), sklearn_labels,
                         "knn_predict_tf against KNeighborsClassifier (k = 5)")
     s.hidden()
     cases = []
@@ -499,7 +459,7 @@ def knn_predict_tf_oracle(s):
         X_tr, y_tr = rng.normal(size=(200, 8)), rng.integers(0, num_classes, size=200)
         X_te = rng.normal(size=(60, 8))
         cases.append((X_te, X_tr, y_tr, k_case, num_classes))
-    results = s.call_many("knn_predict_tf", [(X_te, X_tr, y_tr, k) for X_te, X_tr, y_tr, k, _ in cases], isolate=tf_names)
+    results = s.call_many("knn_predict_tf", [(X_te, X_tr, y_tr, k) for X_te, X_tr, y_tr, k, _ in cases])
     for labels, (X_te, X_tr, y_tr, k_case, num_classes) in zip(results, cases):
         testing.check_close(labels, brute_force_votes(euclidean(X_te, X_tr), y_tr, k_case, num_classes),
                             f"knn_predict_tf for k = {k_case}, {num_classes} classes (ties included)")

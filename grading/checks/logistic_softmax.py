@@ -11,7 +11,7 @@ Partial credit as before: ``logistic_cost`` and ``predict_binary`` are checked w
 
 NumPy's floating-point errors: ``with np.errstate(over="raise", ...)`` in the old cells ran in
 the kernel. Here ``fp_strict_calls`` makes the kernel raise ``FloatingPointError`` for the
-duration of one request and restores NumPy's defaults right after (see ``raise_fp_errors``).
+duration of one request and restores NumPy's defaults right after (``grading/trusted/fp_errors.py``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import numpy as np
 from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
+from grading.trusted.fp_errors import fp_strict_calls
 from grading.trusted.registry import check
-from grading.trusted.student import BUILTIN_EXCEPTIONS, LocalStudent, StudentCallError
+from grading.trusted.student import BUILTIN_EXCEPTIONS
 from helpers import data, testing
 
 # --------------------------------------------------------------------------- stand-ins
@@ -52,50 +53,9 @@ def reference_cross_entropy(Z, y):
     return float(-np.mean(log_probs[rows, y])), (np.exp(log_probs) - np.eye(Z.shape[1])[y]) / len(y)
 
 
-# Defining these functions is what they are for: the default value is computed when the
-# kernel runs the definition (the probe does, before the request's calls), and only there
-# (``__name__`` is "course_stand_in" in the probe's scope, this module's name here).
-def raise_fp_errors(_=np.seterr(over="raise", invalid="raise", divide="raise")
-                    if __name__ == "course_stand_in" else None):
-    """Makes NumPy raise FloatingPointError in the kernel (np.errstate(..., "raise"))."""
-
-
-def default_fp_errors(_=np.seterr(over="warn", invalid="warn", divide="warn", under="ignore")
-                      if __name__ == "course_stand_in" else None):
-    """Restores NumPy's default floating-point error handling in the kernel."""
-
-
-FP_GUARD = "_course_fp_errors"
 SIGMOID_EXPIT = {"sigmoid": "scipy.special:expit"}
 CROSS_ENTROPY_ISOLATION = {"softmax": softmax_rows, "one_hot": eye_one_hot}
 TRAIN_ISOLATION = {"softmax_cross_entropy": reference_cross_entropy}
-
-
-def fp_strict_calls(s, name: str, calls: list, message: str, isolate: dict | None = None) -> list:
-    """``s.call_many(name, calls)`` with NumPy raising on overflow, invalid operations and
-    division by zero in the kernel; a ``FloatingPointError`` fails with ``message``."""
-    try:
-        return s.call_many(name, calls, isolate={**(isolate or {}), FP_GUARD: raise_fp_errors})
-    except StudentCallError as exc:
-        if "raised FloatingPointError" in str(exc):
-            raise AssertionError(message) from None
-        raise
-    finally:
-        try:  # an empty request: the stand-in's definition alone restores the defaults
-            s.call_many(name, [], isolate={FP_GUARD: default_fp_errors})
-        except StudentCallError:
-            pass
-
-
-def tf_isolation(s) -> dict:
-    """``{}`` in a kernel. The reference namespace of a ``LocalStudent`` holds the set-up and
-    answer cells only, not the notebook's ``import tensorflow as tf`` cell: give it ``tf``."""
-    if isinstance(s, LocalStudent) and "tf" not in s.namespace:
-        import tensorflow
-
-        return {"tf": "tensorflow:_current_module" if hasattr(tensorflow, "_current_module") else
-                "tensorflow:compat.v2"}
-    return {}
 
 
 def returned_tuple(result, size: int, message: str) -> tuple:
@@ -712,8 +672,7 @@ def train_softmax_digits(s):
 
 @check("test_softmax_cross_entropy_tf_values")
 def softmax_cross_entropy_tf_values(s):
-    tf_names = tf_isolation(s)
-    kept = s.keep("softmax_cross_entropy_tf", np.zeros((2, 4)), np.array([0, 3]), isolate=tf_names)
+    kept = s.keep("softmax_cross_entropy_tf", np.zeros((2, 4)), np.array([0, 3]))
     result_case = kept.read()
     testing.assert_that(isinstance(result_case, tuple) and len(result_case) == 2,
                         "softmax_cross_entropy_tf should return a tuple (loss, dZ).")
@@ -736,8 +695,7 @@ def softmax_cross_entropy_tf_values(s):
     Z_fixed = np.array([1.623, -2.753, -0.873, -2.582, -1.551, 1.806, -2.961, -1.068, 0.328, -1.337, -0.505,
                         -0.444]).reshape(4, 3)
     fixed, big = s.call_many("softmax_cross_entropy_tf", [(Z_fixed, np.array([2, 0, 0, 1])),
-                                                          (np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([1, 1]))],
-                             isolate=tf_names)
+                                                          (np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([1, 1]))])
     loss_fixed, dZ_fixed = returned_tuple(fixed, 2, "softmax_cross_entropy_tf should return a tuple (loss, dZ).")
     testing.check_close(loss_fixed, 2.8690276972336113, "TF loss on a (4, 3) example", rtol=1e-10,
                         hint="use tf.float64, not float32")
@@ -754,11 +712,10 @@ def softmax_cross_entropy_tf_values(s):
 @check("test_softmax_cross_entropy_tf_gradient")
 def softmax_cross_entropy_tf_gradient(s):
     # Oracle: the closed form (P - Y) / N with SciPy's softmax, on random logits.
-    tf_names = tf_isolation(s)
     rng = np.random.default_rng(91)
     Z_rand = rng.normal(scale=2.0, size=(6, 5))
     y_rand = rng.integers(0, 5, size=6)
-    loss_rand, dZ_rand = returned_tuple(s.call("softmax_cross_entropy_tf", Z_rand, y_rand, isolate=tf_names), 2,
+    loss_rand, dZ_rand = returned_tuple(s.call("softmax_cross_entropy_tf", Z_rand, y_rand), 2,
                                         "softmax_cross_entropy_tf should return a tuple (loss, dZ).")
     P_oracle = scipy_softmax(Z_rand, axis=1)
     testing.check_close(loss_rand, -np.mean(np.log(P_oracle[np.arange(6), y_rand])), "TF loss on random (6, 5) logits",
@@ -771,7 +728,7 @@ def softmax_cross_entropy_tf_gradient(s):
         Z_rand = rng.normal(scale=4.0, size=(num_samples, num_classes))
         y_rand = rng.integers(0, num_classes, size=num_samples)
         cases.append((Z_rand, y_rand))
-    results = s.call_many("softmax_cross_entropy_tf", cases, isolate=tf_names)
+    results = s.call_many("softmax_cross_entropy_tf", cases)
     for result, (Z_rand, y_rand) in zip(results, cases):
         num_samples, num_classes = Z_rand.shape
         loss_rand, dZ_rand = returned_tuple(result, 2, "softmax_cross_entropy_tf should return a tuple (loss, dZ).")

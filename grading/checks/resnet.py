@@ -13,26 +13,18 @@ The known-weights oracles (``_ref_*``) run TensorFlow in float64 here, never in 
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from grading.trusted.keras_models import grader_tensorflow, rebuilt_model
 from grading.trusted.registry import check
 from grading.trusted.student import StudentCallError
-from helpers import testing, wire
+from helpers import testing
 
 #: Name under which ``_CourseBlockModelInstaller`` puts the model builder into the kernel.
 BUILDER = "_course_block_model"
 
 
-@functools.cache
-def _tf():
-    """TensorFlow for the grader's own computations: quiet, and without TF32 (float32 convolutions
-    and matmuls on an Ampere+ GPU would otherwise miss the 1e-5 tolerances)."""
-    from helpers import device
-
-    device.configure_tensorflow()
-    return device.import_tensorflow()
+_tf = grader_tensorflow
 
 
 # ----------------------------------------------------------------------------- the kernel's side
@@ -74,18 +66,7 @@ class _CourseBlockModelInstaller:
 
 def _rebuilt(result, what: str):
     """The grader's copy of a Keras model the kernel sent (``helpers.wire.KerasModel``)."""
-    if not isinstance(result, wire.KerasModel):
-        if result is None:
-            raise AssertionError(f"{what} is None: did you forget to `return` it at the end of your function?")
-        kind = result.type if isinstance(result, wire.Opaque) else type(result).__name__
-        raise AssertionError(f"{what} should be a tf.keras.Model but is a {str(kind)[:80]}.")
-    _tf()
-    try:
-        return result.rebuild()
-    except Exception as exc:  # noqa: BLE001 - any failure to rebuild is the model's
-        raise AssertionError(f"{what}: the model could not be rebuilt from its configuration ({type(exc).__name__}: "
-                             f"{str(exc)[:200]}); use standard Keras layers (Conv2D, BatchNormalization, ReLU, Add, "
-                             "Concatenate ...) or x + y, without Lambda layers or classes of your own") from None
+    return rebuilt_model(result, what, "Conv2D, BatchNormalization, ReLU, Add, Concatenate ...; or x + y")
 
 
 def _block_models(s, name: str, cases: list) -> list:

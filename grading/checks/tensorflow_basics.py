@@ -9,60 +9,25 @@ the same objects as the notebook's test cell, calls the student's function on th
 returns plain data (arrays, numbers, strings, flags such as "was the result a tf.Variable?").
 Every verdict is decided here, on that data; expected values never enter the kernel.
 
-How a scenario reaches the kernel: the probe can call only names of the notebook or objects
-it keeps (``helpers.probe._HANDLES``), so ``_install`` sends ``_k_run`` once as an ``isolate``
-stand-in of one of the notebook's functions; executing its source registers it as a kept
-object (its decorator), and a last stand-in that does not exist stops the call before the
-student's function runs. ``_k_run(source, name, needs, *args)`` then runs a scenario's source
-with the notebook's namespace (the ``namespace`` of ``helpers.probe.run_request``, so that it
-works in a kernel and in ``LocalStudent`` alike). See the report of issue 20 for the
-framework feature that would make this unnecessary (a grader function run in the kernel).
+How a scenario reaches the kernel: ``grading/trusted/scenarios.py``.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 
 import numpy as np
 
 from grading.trusted.registry import check
-from grading.trusted.student import Handle, StudentCallError
-from helpers import testing, wire
+from grading.trusted.scenarios import Scenarios
+from helpers import testing
 
-#: Where the kernel keeps ``_k_run`` (``helpers.probe._HANDLES``).
-_KEY = "dlcheck:tensorflow_basics"
-#: A stand-in that does not exist: it stops the installing call before the student's code runs.
-_STOP = "_dlcheck_tensorflow_basics_installed_"
 #: The notebook's answer functions, any of which can carry the installing call.
 _VEHICLES = ("tensor_info", "double_in_place", "train_step", "make_dataset", "csv_dataset",
              "train_with_checkpoints", "log_scalars", "seeded_weights")
 
 
 # ============================================================== kernel side (sent as source)
-
-
-@(lambda f: __import__("helpers.probe").probe._HANDLES.__setitem__("dlcheck:tensorflow_basics", f) or f)
-def _k_run(source, name, needs, *args, **kwargs):
-    """Run the scenario ``name`` (its ``source``) with the notebook's namespace."""
-    import sys
-
-    import helpers.probe as probe
-    import numpy as np
-
-    namespace, frame = None, sys._getframe(1)
-    while frame is not None and namespace is None:
-        if frame.f_code.co_name == "run_request" and isinstance(frame.f_locals.get("namespace"), dict):
-            namespace = frame.f_locals["namespace"]
-        frame = frame.f_back
-    if namespace is None:
-        namespace = probe._user_namespace()
-    for needed in needs:
-        if needed not in namespace:
-            return {"$missing": needed}
-    scope = {"np": np, "__name__": "dlcheck_scenario"}
-    exec(compile(source, "<dlcheck scenario>", "exec"), scope)  # noqa: S102 - the grader's own code
-    return scope[name](namespace, *args, **kwargs)
 
 
 def _k_tensor_info(ns, cases):
@@ -276,33 +241,7 @@ def _k_seeded_weights(ns, seed, other_seed, shape):
 # ============================================================== checker side
 
 
-def _install(s: object, first: str) -> None:
-    """Register ``_k_run`` in the kernel (once per ``Student``), carried by any notebook function."""
-    isolate = {"_dlcheck_run": _k_run, "_dlcheck_stop": f"helpers.probe:{_STOP}"}
-    for name in dict.fromkeys((first, *_VEHICLES)):
-        try:
-            kind = s.read(name)
-        except StudentCallError:
-            continue
-        if not (isinstance(kind, wire.Opaque) and kind.type == "builtins.function"):
-            continue  # stand-ins are only applied to plain functions: this one would just be called
-        try:
-            s.call(name, isolate=isolate)
-        except StudentCallError as exc:
-            if _STOP in str(exc):
-                return
-    raise AssertionError(f"{first} is not defined: run the cell that defines it (and keep its name)")
-
-
-def _kernel(s, scenario, needs: tuple[str, ...], *args, **kwargs):
-    """``scenario(namespace, *args, **kwargs)`` run in the student's kernel; its result as data."""
-    if not getattr(s, "_dlcheck_tensorflow_basics", False):
-        _install(s, needs[0])
-        s._dlcheck_tensorflow_basics = True
-    result = Handle(s, _KEY, needs[0])(inspect.getsource(scenario), scenario.__name__, list(needs), *args, **kwargs)
-    if isinstance(result, dict) and "$missing" in result:
-        raise AssertionError(f"{result['$missing']} is not defined: run the cell that defines it (and keep its name)")
-    return result
+_kernel = Scenarios(_VEHICLES).run
 
 
 #: ``tf.random.stateless_normal(shape, seed=(seed, 0))`` as this course's TensorFlow computes it
