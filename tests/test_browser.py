@@ -91,10 +91,21 @@ def _open_notebook(browser, lab, path: str):
 
 
 def _run_cell_containing(page, text: str) -> None:
+    """Select the cell and press Shift+Enter, as a student would; pressed again if the cell
+    shows no sign of running (on a busy machine the first key press can go to a page that is
+    still settling, and the cell never runs)."""
     cell = page.locator(".jp-Notebook .jp-CodeCell", has_text=text).first
-    cell.scroll_into_view_if_needed()
-    cell.locator(".jp-InputArea-prompt").click()
-    page.keyboard.press("Shift+Enter")
+    prompt = cell.locator(".jp-InputArea-prompt")
+    for _ in range(3):
+        cell.scroll_into_view_if_needed()
+        prompt.click()
+        page.keyboard.press("Shift+Enter")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if re.search(r"\[(\*|\d+)\]", prompt.inner_text()):
+                return
+            page.wait_for_timeout(500)
+    raise AssertionError(f"the cell containing {text!r} did not start running after three Shift+Enter presses")
 
 
 def test_student_runs_setup_and_a_widget_in_jupyterlab(browser, lab):
