@@ -270,6 +270,26 @@ def split_train_val_test(
     return X[train_idx], y[train_idx], X[val_idx], y[val_idx], X[test_idx], y[test_idx]
 
 
+
+def standardize(X_train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Scale every column to mean 0 and standard deviation 1 using the training rows' statistics
+    (what scikit-learn's ``StandardScaler().fit(X_train)`` does, without importing it).
+
+    A column that is constant in training (a digit's blank corner pixel) is only centred.
+
+    Args:
+        X_train: (N, D) training features; the statistics come from these rows only.
+        others: (M, D) arrays (validation, test) scaled with the same statistics.
+
+    Returns:
+        X_train and each of ``others``, standardised, in the order given (float64).
+    """
+    X_train = np.asarray(X_train, dtype=np.float64)
+    mean = X_train.mean(axis=0)
+    scale = X_train.std(axis=0)
+    scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+    return tuple((np.asarray(X, dtype=np.float64) - mean) / scale for X in (X_train, *others))
+
 # --------------------------------------------------------------------------- IDX files
 
 

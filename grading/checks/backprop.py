@@ -2,7 +2,8 @@
 
 Each check repeats the visible cases of its test cell, then (after ``s.hidden()``) the hidden
 cases that used to live in the notebook. Expected values come from literals, independent
-oracles (TensorFlow, SciPy, plain NumPy formulas) or the student's own forward pass, exactly as
+oracles (SciPy, plain NumPy formulas for what the notebook checks with TensorFlow) or the
+student's own forward pass, exactly as
 the notebook's hidden tests had them.
 
 Three things the probe cannot do on its own are done by isolation stand-ins below that are
@@ -24,13 +25,12 @@ visible cases too, as the notebook's grading run did.
 from __future__ import annotations
 
 import functools
-import types
 
 import numpy as np
 
 from grading.trusted.registry import check
 from grading.trusted.student import StudentCallError
-from helpers import data, device, testing, wire
+from helpers import data, testing, wire
 
 _MARK = "course-kernel-argument"
 
@@ -229,28 +229,11 @@ def _float_error(s, name: str, args: tuple, kwargs: dict | None = None, isolate:
 @functools.cache
 def _digits() -> tuple:
     """The notebook's standardised digits split (cell ``digits_data``), rebuilt here."""
-    from sklearn.preprocessing import StandardScaler
-
     features, labels = data.load_digits()
     X_train, y_train, X_val, y_val, _, _ = data.split_train_val_test(features, labels, val_fraction=0.2,
                                                                      test_fraction=0.2, seed=1)
-    standardise = StandardScaler().fit(X_train)
-    return standardise.transform(X_train), y_train, standardise.transform(X_val), y_val
-
-
-def _tf():
-    """TensorFlow, for the oracles."""
-    return device.import_tensorflow()
-
-
-def _give_tf_to_local_namespace(s) -> None:
-    """``tape_gradients`` uses the ``tf`` of the notebook's locked ``tf_import`` cell. A kernel
-    has it; a ``LocalStudent`` on ``reference()``'s namespace (set-up and answer cells only)
-    does not: give it there (only the namespace of a local student is touched)."""
-    namespace = getattr(s, "namespace", None)
-    function = namespace.get("tape_gradients") if type(namespace) is dict else None
-    if isinstance(function, types.FunctionType):
-        function.__globals__.setdefault("tf", _tf())
+    X_train_std, X_val_std = data.standardize(X_train, X_val)
+    return X_train_std, y_train, X_val_std, y_val
 
 
 # ----------------------------------------------------------------------------- affine layer
@@ -279,14 +262,13 @@ def affine_forward_values(s):
                         hint=(
                             "out[n, i] = sum_j x[n, j] w[j, i] + b[i]; a transposed w or a missing b gives other numbers"))
     s.hidden()
-    # oracle: TensorFlow's matmul on random inputs of other shapes; the inputs stay untouched
-    tf = _tf()
+    # random inputs of other shapes against the formula (what tf.linalg.matmul computes); the inputs stay untouched
     rng = np.random.default_rng(101)
     for num_samples, num_in, num_out in [(1, 1, 1), (6, 4, 3), (20, 9, 15)]:
         x_rand, w_rand, b_rand = (rng.normal(size=(num_samples, num_in)), rng.normal(size=(num_in, num_out)),
                                   rng.normal(size=num_out))
         (out_rand, _), after, _ = s.call_with_inputs("affine_forward", x_rand, w_rand, b_rand)
-        testing.check_close(out_rand, (tf.linalg.matmul(x_rand, w_rand) + b_rand).numpy(),
+        testing.check_close(out_rand, x_rand @ w_rand + b_rand,
                             f"affine_forward for x {x_rand.shape}, w {w_rand.shape}")
         for name, before, now in zip(["x", "w", "b"], (x_rand, w_rand, b_rand), after):
             testing.check_not_modified(before, now, name)
@@ -338,21 +320,18 @@ def affine_backward_gradcheck(s):
         _affine_gradchecks(x, w, b, dout, grads, (f" for x {x.shape}", f" for w {w.shape}", f" for b {b.shape}"))
 
 
-def _tape_affine(tf, x, w, b, dout) -> list[np.ndarray]:
-    """Oracle: tf.GradientTape on sum(out * dout), in float64."""
-    x_tf, w_tf, b_tf = tf.Variable(x), tf.Variable(w), tf.Variable(b)
-    with tf.GradientTape() as oracle_tape:
-        weighted_sum = tf.reduce_sum((x_tf @ w_tf + b_tf) * dout)
-    return [g.numpy() for g in oracle_tape.gradient(weighted_sum, [x_tf, w_tf, b_tf])]
+def _tape_affine(x, w, b, dout) -> list[np.ndarray]:
+    """Oracle: the gradients of sum(out * dout) written out (what tf.GradientTape computes in
+    float64, without importing TensorFlow into the grader)."""
+    return [dout @ w.T, x.T @ dout, dout.sum(axis=0)]
 
 
 @check("test_affine_backward_oracle")
 def affine_backward_oracle(s):
-    tf = _tf()
     rng = np.random.default_rng(103)
     x, w, b = rng.normal(size=(5, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
     dout = rng.normal(size=(5, 2))
-    expected = _tape_affine(tf, x, w, b, dout)
+    expected = _tape_affine(x, w, b, dout)
     _, cache = s.call("affine_forward", x, w, b)
     for name, mine, theirs in zip(["dx", "dw", "db"], s.call("affine_backward", dout, cache), expected):
         testing.check_close(mine, theirs, f"{name} against tf.GradientTape",
@@ -361,7 +340,7 @@ def affine_backward_oracle(s):
     s.hidden()
     x, w, b = rng.normal(size=(12, 7)), rng.normal(size=(7, 9)), rng.normal(size=9)
     dout = rng.normal(size=(12, 9))
-    expected = _tape_affine(tf, x, w, b, dout)
+    expected = _tape_affine(x, w, b, dout)
     _, cache = s.call("affine_forward", x, w, b)
     for name, mine, theirs in zip(["dx", "dw", "db"], s.call("affine_backward", dout, cache), expected):
         testing.check_close(mine, theirs, f"{name} against tf.GradientTape for x (12, 7), w (7, 9)")
@@ -820,7 +799,6 @@ def _is_numpy_array_in_kernel(s, grads_handle, name: str) -> bool:
 
 @check("test_tape_gradients")
 def tape_gradients(s):
-    _give_tf_to_local_namespace(s)
     rng = np.random.default_rng(151)
     params = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 3)), "b2": rng.normal(size=3)}
     X, y = rng.normal(size=(5, 3)), np.array([0, 2, 1, 1, 0])

@@ -65,23 +65,24 @@ def test_stored_stateless_draws_are_tensorflows():
         assert value == drawn, f"seed {seed}: stored {value}, TensorFlow draws {drawn}"
 
 
-def test_notebook_01_checks_need_no_tensorflow_in_the_grader(monkeypatch):
-    """The grader's memory cap (``grader_memory_mb``) leaves no room for TensorFlow (~650 MB):
-    notebook 01's checks judge every answer without it (the reference's own ``fit_linear_tf``
-    uses TensorFlow, as the student's kernel does)."""
+@pytest.mark.parametrize("notebook", ["linear_regression", "backprop"])
+def test_checks_need_no_tensorflow_in_the_grader(monkeypatch, notebook):
+    """The grader's memory cap (``grader_memory_mb``) leaves little room for TensorFlow (~650 MB,
+    seconds to import): the checks of notebooks 01 and 03 judge every answer without it (the
+    reference's own TensorFlow answers use it, as the student's kernel does)."""
     import inspect
 
-    from grading.checks import linear_regression
+    from grading.trusted.registry import check_module
     from helpers import device
 
-    assert "import tensorflow" not in inspect.getsource(linear_regression)
-    namespace = dict(reference("linear_regression"))
+    assert "import tensorflow" not in inspect.getsource(check_module(notebook))
+    namespace = dict(reference(notebook))
 
     def refuse(*args, **kwargs):
-        raise AssertionError("a check of notebook 01 imported TensorFlow in the grader")
+        raise AssertionError(f"a check of {notebook} imported TensorFlow in the grader")
 
     monkeypatch.setattr(device, "import_tensorflow", refuse)
     monkeypatch.setattr(device, "configure_tensorflow", refuse)
-    checks = checks_of("linear_regression")
+    checks = checks_of(notebook)
     verdicts = run_checks(checks, LocalStudent(namespace), sorted(checks))
     assert {k: v.message for k, v in verdicts.items() if not v.passed} == {}
