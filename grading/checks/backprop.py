@@ -334,7 +334,7 @@ def affine_backward_oracle(s):
     expected = _tape_affine(x, w, b, dout)
     _, cache = s.call("affine_forward", x, w, b)
     for name, mine, theirs in zip(["dx", "dw", "db"], s.call("affine_backward", dout, cache), expected):
-        testing.check_close(mine, theirs, f"{name} against tf.GradientTape",
+        testing.check_close(mine, theirs, f"{name} against the exact gradient (what tf.GradientTape gives)",
                             hint=(
                                 "dx = dout w^T, dw = x^T dout, db = dout summed over the rows"))
     s.hidden()
@@ -343,7 +343,7 @@ def affine_backward_oracle(s):
     expected = _tape_affine(x, w, b, dout)
     _, cache = s.call("affine_forward", x, w, b)
     for name, mine, theirs in zip(["dx", "dw", "db"], s.call("affine_backward", dout, cache), expected):
-        testing.check_close(mine, theirs, f"{name} against tf.GradientTape for x (12, 7), w (7, 9)")
+        testing.check_close(mine, theirs, f"{name} against the exact gradient for x (12, 7), w (7, 9)")
 
 
 # ----------------------------------------------------------------------------- activations

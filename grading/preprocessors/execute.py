@@ -40,7 +40,7 @@ from traitlets import Bool, Integer, Unicode
 
 from grading.course import GradingLimits
 from grading.kernel_client import SlicedPollingMixin
-from grading.trusted.apply import not_run
+from grading.trusted.apply import TIMED_OUT, not_run
 from grading.sandbox import GUARD_FILE, SandboxKernelManager, SandboxPolicy
 from helpers.probe import MIME as PROBE_MIME
 
@@ -51,8 +51,6 @@ SHELL_CHECK_S = 1.0
 #: How long a kernel whose connection dropped may take to die before the drop is taken for
 #: an oversized message.
 DEATH_GRACE_S = 5.0
-#: Error names of a cell that ran out of time (nbgrader's timeout error, the interrupt it sends).
-TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt")
 GUARD_CALL = "__import__('sys').modules['_course_guard'].enter({kind!r}, {label!r})"
 GUARD_EXEC_LINE = f"__import__('runpy').run_path({str(GUARD_FILE)!r})['install']()"
 
@@ -501,25 +499,25 @@ class RobustExecute(SlicedPollingMixin, Execute):
         self._trusted_done = True
         graded = self._graded_ids(nb, before)
         timed_out = {cell_label(c, i) for i, c in enumerate(nb.cells[:before]) if cell_label(c, i) in graded
-                     and any(o.get("ename") in TIMEOUT_ERRORS for o in c.get("outputs", []))}
+                     and any(o.get("ename") in TIMED_OUT for o in c.get("outputs", []))}
         student = KernelStudent(self._probe, max_bytes=self.max_message_bytes)
         nb.cells.append(NotebookNode(cell_type="code", source="", metadata={}, outputs=[], execution_count=None))
         self._probe_slot = len(nb.cells) - 1
         try:
-            self._verdicts = run_checks(self._checks, student, [g for g in graded if g not in timed_out])
             # A test that ran out of time in the notebook may have lost only its reply (a dropped
             # message) or a busy moment: it is checked again, until one such re-check runs out of
-            # time too; the rest would only do the same, at one cell timeout each.
-            gave_up = False
-            for grade_id in [g for g in graded if g in timed_out]:
-                if gave_up:
+            # time too; the rest would only do the same, at one cell timeout each. Always in the
+            # notebook's order: later checks hand reference stand-ins to the kernel, which an
+            # earlier function checked after them could pick up.
+            self._verdicts, gave_up = {}, False
+            for grade_id in graded:
+                if grade_id in timed_out and gave_up:
                     self._verdicts[grade_id] = Verdict(grade_id, False, "this test did not finish within the time "
                                                        "limit in your notebook (an endless loop, or far too slow?)")
                     continue
                 before_timeouts = self._probe_timeouts
                 self._verdicts.update(run_checks(self._checks, student, [grade_id]))
-                gave_up = self._probe_timeouts > before_timeouts
-            self._verdicts = {g: self._verdicts[g] for g in graded}
+                gave_up = gave_up or (grade_id in timed_out and self._probe_timeouts > before_timeouts)
         finally:
             nb.cells.pop()
 
@@ -537,10 +535,11 @@ class RobustExecute(SlicedPollingMixin, Execute):
             self._died_in = self._died_in or "the checks"
             raise ProbeError(self._death) from None
         except CellTimeoutError as exc:
+            self._probe_timeouts += 1
             raise ProbeError(f"no answer in time ({str(exc)[:200]})") from None
         if self._message_dropped():
             raise ProbeError(f"the answer was larger than {self.max_message_bytes} bytes")
-        if any(o.get("ename") in TIMEOUT_ERRORS for o in cell.outputs):
+        if any(o.get("ename") in TIMED_OUT for o in cell.outputs):
             self._probe_timeouts += 1
         return list(cell.outputs)
 

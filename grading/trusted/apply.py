@@ -15,6 +15,8 @@ from grading.trusted.runner import Verdict
 
 #: Kernel errors that mean the cell did not run to its end: they keep the cell at 0.
 NOT_RUN = ("KernelDied",)
+#: Kernel errors of a cell that ran out of time (nbgrader's timeout error, the interrupt it sends).
+TIMED_OUT = ("CellTimeoutError", "KeyboardInterrupt")
 PASSED_NOTE = "[graded by the course's checker: passed]\n"
 
 
@@ -58,6 +60,11 @@ def apply_verdict(cell: NotebookNode, verdict: Verdict) -> dict | None:
         return {"event": "verdict-mismatch", "cell": grade_id,
                 "detail": "the visible checks passed in the kernel but failed in the trusted checker "
                           f"({verdict.message[:200]}): tampering, or the function was redefined after its test"}
+    if in_kernel is not None and verdict.visible_passed and errors[0].get("ename") in TIMED_OUT:
+        return {"event": "verdict-mismatch", "cell": grade_id,
+                "detail": f"the test ran out of time in the kernel ({in_kernel[:200]}) but passed when the trusted "
+                          "checker checked it again: a busy moment or a lost reply, or a function that stalls on "
+                          "purpose in its test"}
     if in_kernel is not None and verdict.visible_passed:
         return {"event": "verdict-mismatch", "cell": grade_id,
                 "detail": f"the visible checks failed in the kernel ({in_kernel[:200]}) but passed in the trusted "

@@ -852,9 +852,11 @@ def test_an_oversized_message_is_dropped_and_grading_goes_on(graded, student):
 
 def test_a_message_dropped_inside_a_test_is_noted_and_the_checker_decides(graded):
     """A correct function that floods the output (its first calls: the notebook's first test
-    cells) loses messages inside a test cell. The kernel's output decides nothing any more (the trusted checker calls the function
-    with its output silenced), so the loss is noted in the cell and reported, and the grade is
-    the checker's."""
+    cells) loses messages inside a test cell. The kernel's output decides nothing any more (the
+    trusted checker calls the function with its output silenced), so the loss is noted in the
+    cell and reported, and the grade is the checker's. (A function that floods at every call
+    makes the test cells that call it many times run into the time limits: how many depends on
+    the machine's speed, so that variant is not a test here.)"""
     assert score(graded, "huge_message_in_test") == score(graded, "honest")
     values = _cell(autograded(graded, "huge_message_in_test"), "test_predict_values")
     assert "OutputDropped" in json.dumps(values.outputs)

@@ -456,3 +456,7 @@ def test_standardize_matches_scikit_learns_standard_scaler():
     scaler = StandardScaler().fit(X_train)
     for ours, theirs in zip(standardize(X_train, X_val, X_test), map(scaler.transform, (X_train, X_val, X_test))):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    # constant columns whose round-off variance is not exactly zero are only centred too
+    constant = np.column_stack([np.full(50, 0.1), np.full(50, 123.456), np.full(50, 1e6 + 0.1), np.arange(50.0)])
+    for ours, theirs in zip(standardize(constant), [StandardScaler().fit_transform(constant)]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
