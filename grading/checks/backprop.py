@@ -28,6 +28,7 @@ import functools
 
 import numpy as np
 
+from grading.trusted.oracles import standardized
 from grading.trusted.registry import check
 from grading.trusted.student import StudentCallError
 from helpers import data, testing, wire
@@ -232,7 +233,7 @@ def _digits() -> tuple:
     features, labels = data.load_digits()
     X_train, y_train, X_val, y_val, _, _ = data.split_train_val_test(features, labels, val_fraction=0.2,
                                                                      test_fraction=0.2, seed=1)
-    X_train_std, X_val_std = data.standardize(X_train, X_val)
+    X_train_std, X_val_std = standardized(X_train, X_val)
     return X_train_std, y_train, X_val_std, y_val
 
 

@@ -24,6 +24,7 @@ from scipy.special import expit, logsumexp
 from scipy.special import softmax as scipy_softmax
 
 from grading.trusted.fp_errors import fp_strict_calls
+from grading.trusted.oracles import standardized
 from grading.trusted.registry import check
 from grading.trusted.student import BUILTIN_EXCEPTIONS
 from helpers import data, testing
@@ -636,7 +637,7 @@ def digits_splits() -> tuple:
                                                                        test_fraction=0.2, seed=0)
     X_tr2, y_tr2, _, _, X_te2, y_te2 = data.split_train_val_test(X_all, y_all, val_fraction=0.0, test_fraction=0.25,
                                                                  seed=3)
-    (X_train_std, X_test_std), (X_tr2_std, X_te2_std) = data.standardize(X_train, X_test), data.standardize(X_tr2, X_te2)
+    (X_train_std, X_test_std), (X_tr2_std, X_te2_std) = standardized(X_train, X_test), standardized(X_tr2, X_te2)
     return (X_train_std, y_train, X_test_std, y_test), (X_tr2_std, y_tr2, X_te2_std, y_te2)
 
 

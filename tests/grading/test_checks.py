@@ -5,6 +5,7 @@ the same wire format the kernel uses."""
 from __future__ import annotations
 
 import nbformat
+import numpy as np
 import pytest
 
 from grading.course import REPO_ROOT, source_notebooks
@@ -86,3 +87,20 @@ def test_checks_need_no_tensorflow_in_the_grader(monkeypatch, notebook):
     checks = checks_of(notebook)
     verdicts = run_checks(checks, LocalStudent(namespace), sorted(checks))
     assert {k: v.message for k, v in verdicts.items() if not v.passed} == {}
+
+
+def test_standardize_matches_scikit_learns_standard_scaler():
+    from sklearn.preprocessing import StandardScaler
+
+    from grading.trusted.oracles import standardized as standardize
+    from helpers.data import load_digits, split_train_val_test
+
+    X_train, _, X_val, _, X_test, _ = split_train_val_test(*load_digits(), seed=1)
+    assert (X_train.std(axis=0) == 0).any(), "digits have blank pixels: the constant-column case is exercised"
+    scaler = StandardScaler().fit(X_train)
+    for ours, theirs in zip(standardize(X_train, X_val, X_test), map(scaler.transform, (X_train, X_val, X_test))):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    # constant columns whose round-off variance is not exactly zero are only centred too
+    constant = np.column_stack([np.full(50, 0.1), np.full(50, 123.456), np.full(50, 1e6 + 0.1), np.arange(50.0)])
+    for ours, theirs in zip(standardize(constant), [StandardScaler().fit_transform(constant)]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
