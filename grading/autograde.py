@@ -10,13 +10,17 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from grading.course import REPO_ROOT, CourseLayout, GradingLimits, list_assignments, source_notebooks
+from grading.course import (REPO_ROOT, CourseLayout, GradingLimits, UnknownAssignmentError, list_assignments,
+                            source_notebooks)
 from grading.engine import Course, NbgraderStepError
 from grading.grade_one import read_submission
-from grading.integrity import IntegrityReport, build_report, failed_report, flag_in_gradebook, write_report
+from grading.grading_state import GradingState, fingerprint, read_state, write_state
+from grading.results import max_points
+from grading.integrity import (IntegrityReport, build_report, failed_report, flag_in_gradebook, read_report,
+                               write_report)
 from grading.pool import as_finished
 from grading.sandbox import require_sandbox
-from grading.table import Cell, render_table
+from grading.table import Cell, render_table, totals
 from grading.textsafe import safe_text
 
 
@@ -27,35 +31,137 @@ class AutogradeReport:
     assignments: list[str]
     rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
     csv_path: Path | None = None
+    #: The per-student export (``grading.lms_export``).
+    lms_csv_path: Path | None = None
     #: (student, assignment, reason) for graded submissions whose feedback HTML failed.
     feedback_failures: list[tuple[str, str, str]] = field(default_factory=list)
     #: (student, assignment) -> integrity report of each graded submission.
     integrity: dict[tuple[str, str], IntegrityReport] = field(default_factory=dict)
+    #: assignment -> its points (every notebook's graded cells).
+    max_scores: dict[str, float] = field(default_factory=dict)
+    #: (student, assignment) left alone: unchanged since their last grading.
+    unchanged: list[tuple[str, str]] = field(default_factory=list)
+    #: Lines about files in the submitted folder that no grading picks up (``grading.intake``).
+    misplaced: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[tuple[str, str, str]]:
         return [(s, a, c.error) for s, row in self.rows.items() for a, c in row.items() if c.error]
 
+    @property
+    def graded_now(self) -> int:
+        return sum(c.graded_now and c.status != "missing" for row in self.rows.values() for c in row.values())
+
     def table(self) -> str:
-        lines = [render_table(self.rows, self.assignments)]
+        lines = [render_table(self.rows, self.assignments, self.max_scores)]
         lines += [f"no feedback for {safe_text(s, 80)}/{a}: {safe_text(reason, 500)}"
                   for s, a, reason in self.feedback_failures]
         for (student, assignment), found in sorted(self.integrity.items()):
             lines += [f"INTEGRITY {safe_text(student, 80)}/{assignment}: {line}" for line in found.lines()]
+        lines += [f"MISPLACED {line}" for line in self.misplaced]
+        if self.unchanged:
+            lines.append(f"{len(self.unchanged)} submission(s) unchanged since their last grading were not "
+                         f"graded again (--force grades them all)")
         return "\n".join(lines)
+
+    def to_json(self) -> list[dict]:
+        """One object per (student, assignment), the same numbers as the table and the CSV."""
+        out = []
+        for student in sorted(self.rows):
+            for assignment in self.assignments:
+                cell = self.rows[student].get(assignment)
+                if cell is None:
+                    continue
+                out.append({"student": student, "assignment": assignment, "status": cell.status,
+                            "status_text": cell.status_text(), "score": cell.score,
+                            "raw_score": cell.raw_score, "late_penalty": cell.late_penalty,
+                            "max_score": cell.max_score, "error": cell.error, "integrity": cell.integrity,
+                            "graded_now": cell.graded_now})
+        for student in sorted(self.rows):
+            got, possible = totals([self.rows[student].get(a) or Cell(max_score=self.max_scores.get(a))
+                                    for a in self.assignments])
+            out.append({"student": student, "assignment": None, "status": "total", "score": got,
+                        "max_score": possible})
+        return out
+
+
+class UnknownStudentError(LookupError):
+    """A student id given on the command line that has no submission and no gradebook entry."""
+
+    def __init__(self, name: str, known: list[str]):
+        import difflib
+
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        super().__init__(f"unknown student {name!r}: no submission in grading/submitted/ and not in the "
+                         f"gradebook{hint}")
+
+
+def clean_name(name: str) -> str:
+    """A name as typed in a shell: surrounding blanks and the slash completion adds removed."""
+    return name.strip().rstrip("/\\")
+
+
+def resolve_assignments(names: list[str] | None, layout: CourseLayout) -> list[str]:
+    """The assignments to grade, checked before anything is written: known names only (a
+    trailing slash from shell completion is fine), in the order given, without repeats."""
+    known = list_assignments(layout.path("source"))
+    if not names:
+        return known
+    out = []
+    for raw in names:
+        name = clean_name(raw)
+        if name not in known:
+            raise UnknownAssignmentError(raw, known)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def known_students(layout: CourseLayout, course_id: str) -> set[str]:
+    """Students with a submitted folder or a gradebook entry."""
+    from nbgrader.api import Gradebook
+
+    folder = layout.path("submitted")
+    found = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
+    if layout.database_url or layout.settings.gradebook_url or (layout.root / layout.gradebook).exists():
+        with Gradebook(layout.db_url, course_id) as gb:
+            found |= {s.id for s in gb.students}
+    return found
+
+
+def resolve_students(ids: list[str] | None, layout: CourseLayout, course_id: str) -> list[str] | None:
+    """``--student`` ids checked before anything is written (None: every student)."""
+    if not ids:
+        return None
+    known = known_students(layout, course_id)
+    out = []
+    for raw in ids:
+        name = clean_name(raw)
+        if name not in known:
+            raise UnknownStudentError(raw, sorted(known))
+        if name not in out:
+            out.append(name)
+    return out
 
 
 def ensure_in_gradebook(course: Course, assignment: str) -> None:
-    """Record the assignment in the gradebook (by releasing it) unless it is there already."""
+    """Record the assignment in the gradebook (by releasing it) unless it is there already,
+    with its due date from ``course.toml`` (nbgrader computes lateness from it)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(course.layout.db_url, course.coursedir.course_id) as gb:
         try:
             gb.find_assignment(assignment)
-            return
+            present = True
         except MissingEntry:
-            pass
-    course.generate_assignment(assignment)
+            present = False
+    if not present:
+        course.generate_assignment(assignment)
+    due = course.layout.settings.assignment(assignment).due_utc
+    if due is not None:
+        with Gradebook(course.layout.db_url, course.coursedir.course_id) as gb:
+            gb.update_or_create_assignment(assignment, duedate=due)
 
 
 def submission_problem(course: Course, assignment: str, student: str) -> str | None:
@@ -91,17 +197,26 @@ def forget_submission(course: Course, assignment: str, student: str) -> None:
             gb.remove_submission(assignment, student)
         except MissingEntry:
             pass
+        # ... but the student stays known, so the export has a row saying why there is no grade.
+        gb.update_or_create_student(student)
     (course.layout.path("integrity") / student / f"{assignment}.json").unlink(missing_ok=True)
     for step in ("autograded", "feedback"):
         shutil.rmtree(course.layout.path(step) / student / assignment, ignore_errors=True)
 
 
 def submission_score(course: Course, assignment: str, student: str) -> Cell:
+    """The submission's score after its late penalty, as nbgrader's CSV export computes it."""
     from nbgrader.api import Gradebook
 
     with Gradebook(course.layout.db_url, course.coursedir.course_id) as gb:
-        submission = gb.find_submission(assignment, student)
-        return Cell(score=float(submission.score), max_score=float(submission.max_score))
+        return score_cell(gb.find_submission(assignment, student))
+
+
+def score_cell(submission) -> Cell:
+    raw = float(submission.score)
+    penalty = float(submission.late_submission_penalty or 0.0)
+    return Cell(score=max(0.0, raw - penalty), max_score=float(submission.max_score), raw_score=raw,
+                late_penalty=penalty, late=bool(submission.total_seconds_late > 0))
 
 
 @dataclass(frozen=True)
@@ -243,37 +358,93 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
                      feedback: bool = True, csv_path: Path | None = None,
                      progress: bool = True, workers: int = 1, unsafe: bool = False,
                      limits: GradingLimits | None = None, scheduler: str | None = None,
-                     in_process: bool = False) -> AutogradeReport:
-    """Autograde all submissions of ``assignments`` (all by default).
+                     in_process: bool = False, *, students: list[str] | None = None,
+                     force: bool = False) -> AutogradeReport:
+    """Autograde the submissions of ``assignments`` (all by default) that are new or changed
+    since their last grading (``grading.grading_state``; ``force``: all of them), of
+    ``students`` only when given.
 
-    Student code runs in the sandbox; without one this raises ``SandboxUnavailableError``
-    unless ``unsafe``. ``workers`` submissions are graded at once (local processes, or Dask
-    workers with ``scheduler``); results are the same as one at a time. A submission that
-    cannot be graded (misnamed or unreadable notebook, nbgrader failure) is reported with
-    its reason, left out of the gradebook and the CSV, and skipped; the others are still
-    graded. Each graded submission gets an integrity report and feedback HTML, and the
-    whole gradebook is exported with the course's CSV exporter (``grading.export``: nbgrader's
-    columns plus the integrity columns).
+    Names are checked before anything is written (``UnknownAssignmentError``,
+    ``UnknownStudentError``), and nothing of a submission that is not graded in this run is
+    touched. Student code runs in the sandbox; without one this raises
+    ``SandboxUnavailableError`` unless ``unsafe``. ``workers`` submissions are graded at once
+    (local processes, or Dask workers with ``scheduler``); results are the same as one at a
+    time. A submission that cannot be graded (misnamed or unreadable notebook, nbgrader
+    failure) is reported with its reason, left out of the gradebook's scores (the CSV says
+    "error: <reason>", never a silent 0) and the others are still graded. Each graded
+    submission gets an integrity report and feedback HTML, and the whole gradebook is
+    exported with the course's CSV exporter (``grading.export``).
     """
     layout = layout or CourseLayout(root=REPO_ROOT)
-    names = assignments or list_assignments(layout.path("source"))
-    for name in names:
-        source_notebooks(name, layout.path("source"))  # a clear error for an unknown name
-    options = GradingOptions(feedback=feedback, sandbox=require_sandbox(unsafe),
-                             limits=limits or GradingLimits())
+    names = resolve_assignments(assignments, layout)
     course = Course(layout)
+    only = resolve_students(students, layout, course.coursedir.course_id)
+    options = GradingOptions(feedback=feedback, sandbox=require_sandbox(unsafe),
+                             limits=limits or layout.settings.grading_limits())
     report = AutogradeReport(assignments=names)
-    pairs = [(a, s) for a in names for s in course.submitted_students(a)]
+    report.max_scores = {a: sum(max_points(read_submission(p)) for p in source_notebooks(a, layout.path("source")))
+                         for a in names}
+    pairs, prints = [], {}
+    for assignment in names:
+        for student in course.submitted_students(assignment):
+            if only is None or student in only:
+                pairs.append((assignment, student))
     for assignment in names:
         if any(a == assignment for a, _ in pairs):
             ensure_in_gradebook(course, assignment)
-    jobs = [(layout, a, s, options) for a, s in pairs]
+    jobs = []
+    for assignment, student in pairs:
+        prints[(assignment, student)] = fingerprint(layout, assignment, student)
+        state = read_state(layout, assignment, student)
+        if not force and state is not None and state.fingerprint == prints[(assignment, student)]:
+            report.unchanged.append((student, assignment))
+        else:
+            jobs.append((layout, assignment, student, options))
     for result in run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress, in_process=in_process):
+        result.cell.max_score = report.max_scores[result.assignment]
         report.rows.setdefault(result.student, {})[result.assignment] = result.cell
+        status = "error" if result.cell.error is not None else "graded"
+        write_state(layout, result.assignment, result.student,
+                    GradingState(prints[(result.assignment, result.student)], status, result.cell.error))
         if result.integrity is not None:
             report.integrity[(result.student, result.assignment)] = result.integrity
         if result.feedback_failure:
             report.feedback_failures.append((result.student, result.assignment, result.feedback_failure))
+    _fill_from_gradebook(report, course, only)
     report.csv_path = course.export_csv(csv_path or layout.root / "grading" / "grades.csv")
+    from grading.lms_export import export_lms_csv
+
+    report.lms_csv_path = export_lms_csv(layout.db_url, course.coursedir.course_id,
+                                         report.csv_path.with_name("grades-lms.csv"), layout.path("integrity"))
     return report
 
+
+def _fill_from_gradebook(report: AutogradeReport, course: Course, only: list[str] | None) -> None:
+    """Cells of the submissions this run left alone (their last grade, or their last error)
+    and of the gradebook's students who submitted nothing (missing)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    layout = course.layout
+    with Gradebook(layout.db_url, course.coursedir.course_id) as gb:
+        students = {s.id for s in gb.students} | {s for s, _ in report.unchanged}
+        for student in sorted(students):
+            if only is not None and student not in only:
+                continue
+            for assignment in report.assignments:
+                if assignment in report.rows.get(student, {}):
+                    continue
+                cell = Cell(max_score=report.max_scores[assignment], graded_now=False)
+                state = read_state(layout, assignment, student)
+                if (student, assignment) in report.unchanged and state is not None and state.status == "error":
+                    cell.error = state.reason or "could not be graded"
+                elif (student, assignment) in report.unchanged:
+                    try:
+                        graded = score_cell(gb.find_submission(assignment, student))
+                    except MissingEntry:
+                        cell.error = "graded before, but its grade is no longer in the gradebook: grade it again with --force"
+                    else:
+                        graded.max_score, graded.graded_now = report.max_scores[assignment], False
+                        found = read_report(layout.path("integrity"), student, assignment)
+                        graded.integrity = found.summary() if found else None
+                        cell = graded
+                report.rows.setdefault(student, {})[assignment] = cell

@@ -1,21 +1,25 @@
 """Where the course lives and how nbgrader is configured for it.
 
 One place builds the nbgrader configuration, so the ``python -m grading`` tool, the
-``nbgrader`` command line (through ``grading/nbgrader_config.py``) and the tests all grade
+``nbgrader`` command line and formgrader (through the root ``nbgrader_config.py``) and the tests all grade
 with the same settings.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from traitlets.config import Config
 
+if TYPE_CHECKING:
+    from grading.settings import CourseSettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COURSE_ID = "dl-course"
 
 #: nbgrader's default per-cell timeout is 30 s; TensorFlow training cells need more.
 CELL_TIMEOUT_S = 600
@@ -97,14 +101,29 @@ class CourseLayout:
         return cls(root=Path(root), source="source", release="release",
                    submitted="submitted", autograded="autograded",
                    feedback="feedback", gradebook="gradebook.db", integrity="integrity",
-                   database_url=database_url)
+                   database_url=database_url, use_settings=False)
+
+    #: Read ``course.toml`` at ``root`` (course id, exchange, gradebook URL, limits, due dates);
+    #: off for scratch courses, which must never reach a real gradebook.
+    use_settings: bool = True
 
     def path(self, step: str) -> Path:
         return self.root / getattr(self, step)
 
     @property
+    def settings(self) -> "CourseSettings":
+        from grading.settings import CourseSettings
+
+        return course_settings(self.root) if self.use_settings else CourseSettings()
+
+    @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.root / self.gradebook}"
+        return (self.database_url or self.settings.gradebook_url
+                or f"sqlite:///{self.root / self.gradebook}")
+
+    @property
+    def course_id(self) -> str:
+        return self.settings.course_id
 
 
 def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits | None = None,
@@ -118,8 +137,9 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     from grading.preprocessors import ClearHiddenTestOutputs, RestoreCellMetadata, RobustExecute
     from grading.preprocessors.restore_metadata import DropMalformedMetadata
 
+    settings = layout.settings
     c.CourseDirectory.root = str(layout.root)
-    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.course_id = settings.course_id
     c.CourseDirectory.source_directory = layout.source
     c.CourseDirectory.release_directory = layout.release
     c.CourseDirectory.submitted_directory = layout.submitted
@@ -139,7 +159,7 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     at = sanitize.index(DeduplicateIds)
     c.Autograde.sanitize_preprocessors = (sanitize[:at] + [DropMalformedMetadata, DeduplicateIds,
                                                            RestoreCellMetadata] + sanitize[at + 1:])
-    limits = limits or GradingLimits()
+    limits = limits or settings.grading_limits()
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True
     # Seconds to wait for a cell's last output after its reply (nbgrader: 4): generous for
@@ -172,22 +192,115 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     c.ExportApp.plugin_class = "grading.export.CourseCsvExportPlugin"
     c.CourseCsvExportPlugin.integrity_directory = str(layout.path("integrity"))
     c.Exchange.assignment_dir = str(layout.root)
+    if settings.exchange_root is not None:
+        c.Exchange.root = str(settings.exchange_root)
+    # Due dates and late penalties (course.toml); nbgrader applies them at autograde.
+    c.AssignLatePenalties.plugin_class = "grading.late.CoursePenaltyPlugin"
+    c.CoursePenaltyPlugin.course_root = str(layout.root) if layout.use_settings else ""
     return c
 
 
 def course_config(layout: CourseLayout | None = None, limits: GradingLimits | None = None,
                   sandbox: bool = False) -> Config:
-    """A fresh ``Config`` for ``layout`` (the repository's course by default)."""
-    return apply_course_config(Config(), layout or CourseLayout(root=REPO_ROOT), limits, sandbox)
+    """A fresh ``Config`` for ``layout`` (the repository's course by default), with the
+    instructor's own ``nbgrader_config.py`` files layered on top (not for scratch courses)."""
+    layout = layout or CourseLayout(root=REPO_ROOT)
+    c = apply_course_config(Config(), layout, limits, sandbox)
+    if layout.use_settings:
+        layer_instructor_config(c, layout)
+    return c
+
+
+#: Where the course layout's own values win over an instructor's file: these say which
+#: course directory a command works on, and the command was given that directory.
+_LAYOUT_KEYS = ("root", "source_directory", "release_directory", "submitted_directory",
+                "autograded_directory", "feedback_directory")
+
+
+def instructor_config_files(root: Path) -> list[Path]:
+    """The instructor's own nbgrader settings, in the order nbgrader loads them (later wins):
+    ``nbgrader_config.py`` in Jupyter's config path (``/etc/jupyter``, ``~/.jupyter``, ...;
+    where nbgrader's docs put ``course_id`` and ``Exchange.root`` on a JupyterHub), then
+    ``nbgrader_config.local.py`` at the course root (this course only, not in git). The
+    course's own ``nbgrader_config.py`` files are not among them."""
+    from jupyter_core.paths import jupyter_config_path
+
+    ours = {(REPO_ROOT / "nbgrader_config.py").resolve(), (Path(root) / "nbgrader_config.py").resolve()}
+    found = [Path(d) / "nbgrader_config.py" for d in reversed(jupyter_config_path())]
+    found.append(Path(root) / "nbgrader_config.local.py")
+    return [p for p in found if p.is_file() and p.resolve() not in ours]
+
+
+def layer_instructor_config(c: Config, layout: CourseLayout) -> list[Path]:
+    """Merge the instructor's files (``instructor_config_files``) into ``c``; returns them.
+
+    The course directory itself stays the layout's (a ``CourseDirectory.root`` in
+    ``~/.jupyter`` must not send ``python -m grading`` to another course)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    files = instructor_config_files(layout.root)
+    keep = {key: c.CourseDirectory[key] for key in _LAYOUT_KEYS if key in c.CourseDirectory}
+    for path in files:
+        c.merge(PyFileConfigLoader(path.name, path=str(path.parent)).load_config())
+    for key, value in keep.items():
+        c.CourseDirectory[key] = value
+    return files
+
+
+def configure_nbgrader(c: Config, root: Path) -> Config:
+    """What the course root's ``nbgrader_config.py`` does for the ``nbgrader`` command line
+    and formgrader: the course's settings, then the instructor's files on top.
+
+    Kernels run in the sandbox when bubblewrap works here; otherwise nbgrader's CLI grades
+    unsandboxed, with a warning (``python -m grading autograde`` refuses instead). Nothing
+    here changes this process's environment for kernels: JupyterLab loads the file too, and
+    students' interactive kernels must keep their warnings.
+    """
+    from grading.sandbox import sandbox_problem
+
+    problem = sandbox_problem()
+    if problem:
+        print(f"WARNING: grading without a sandbox: {problem}", file=sys.stderr)
+    layout = CourseLayout(root=Path(root))
+    apply_course_config(c, layout, sandbox=problem is None)
+    layer_instructor_config(c, layout)
+    put_own_bin_on_path()
+    return c
+
+
+@functools.lru_cache(maxsize=8)
+def _settings_at(path: Path, mtime_ns: int, env_url: str | None) -> "CourseSettings":
+    from grading.settings import load_settings
+
+    return load_settings(path.parent)
+
+
+def course_settings(root: Path) -> "CourseSettings":
+    """``course.toml`` of the course at ``root``, read again only when the file changed."""
+    from grading.settings import GRADEBOOK_URL_ENV, SETTINGS_FILE
+
+    path = Path(root) / SETTINGS_FILE
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = -1
+    return _settings_at(path, mtime, os.environ.get(GRADEBOOK_URL_ENV))
 
 
 def set_kernel_environment() -> None:
-    """Export ``KERNEL_ENV`` so that every kernel nbgrader starts inherits it.
-
-    Also puts this interpreter's ``bin`` first on ``PATH``: nbgrader runs the ``alembic``
-    command of its own environment, which is not on ``PATH`` when ``.venv`` is not activated.
+    """Export ``KERNEL_ENV`` so that every kernel this process starts inherits it: for
+    processes that only grade or render (``python -m grading``, benchmarks, tests). Never
+    from ``nbgrader_config.py``, which JupyterLab loads too: grading kernels get
+    ``KERNEL_ENV`` from ``RobustExecute`` itself, interactive kernels keep the student's
+    environment (warnings shown).
     """
     os.environ.update(KERNEL_ENV)
+    put_own_bin_on_path()
+
+
+def put_own_bin_on_path() -> None:
+    """Put this interpreter's ``bin`` first on ``PATH``: nbgrader runs the ``alembic``
+    command of its own environment, which is not on ``PATH`` when ``.venv`` is not activated."""
     bin_dir = str(Path(sys.executable).parent)
     path = os.environ.get("PATH", "").split(os.pathsep)
     if path[:1] != [bin_dir]:

@@ -9,9 +9,12 @@ reports (``grading.integrity``):
 
 - ``integrity_findings``: how many findings the submission's report lists;
 - ``integrity``: its summary ("clean", "2 findings: monkeypatch", ...), or "no integrity
-  report" for a graded submission without one (it could not be built or saved).
+  report" for a graded submission without one (it could not be built or saved);
+- ``status``: ``graded``, ``late`` (graded, submitted after the due date: ``score`` is after
+  the penalty), ``error: <reason>`` (submitted but could not be graded: the score columns
+  are then empty, never a silent 0) or ``missing`` (nothing submitted: 0 points).
 
-Both are empty where there is no submission. It is the course's export plugin
+The integrity columns are empty where there is no graded submission. It is the course's export plugin
 (``c.ExportApp.plugin_class``), so ``nbgrader export`` writes the same file as
 ``python -m grading autograde``.
 """
@@ -25,13 +28,14 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Unicode
 
+from grading.grading_state import read_error
 from grading.integrity import read_report
 from grading.textsafe import safe_cell, safe_text
 
 #: nbgrader's CsvExportPlugin columns, in its order.
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                     "email", "raw_score", "late_submission_penalty", "score", "max_score"]
-COLUMNS = NBGRADER_COLUMNS + ["integrity_findings", "integrity"]
+COLUMNS = NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status"]
 NO_REPORT = "no integrity report"
 
 
@@ -60,11 +64,18 @@ class CourseCsvExportPlugin(ExportPlugin):
                 try:
                     submission = gradebook.find_submission(assignment.name, student.id)
                 except MissingEntry:
-                    row.update(timestamp=None, raw_score=0.0, late_submission_penalty=0.0, score=0.0)
+                    error = read_error(integrity_dir, student.id, assignment.name) if integrity_dir else None
+                    if error:
+                        row.update(timestamp=None, raw_score=None, late_submission_penalty=None, score=None,
+                                   status=f"error: {safe_text(error, 500)}")
+                    else:
+                        row.update(timestamp=None, raw_score=0.0, late_submission_penalty=0.0, score=0.0,
+                                   status="missing")
                 else:
                     penalty = submission.late_submission_penalty
                     row.update(timestamp=submission.timestamp, raw_score=submission.score,
-                               late_submission_penalty=penalty, score=max(0.0, submission.score - penalty))
+                               late_submission_penalty=penalty, score=max(0.0, submission.score - penalty),
+                               status="late" if submission.total_seconds_late > 0 else "graded")
                     if integrity_dir is not None:
                         report = read_report(integrity_dir, student.id, assignment.name)
                         row["integrity_findings"] = len(report.findings) if report else None

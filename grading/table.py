@@ -12,31 +12,66 @@ from grading.textsafe import safe_text
 
 @dataclass
 class Cell:
-    """One student's result on one assignment: a score, or the reason there is none."""
+    """One student's result on one assignment: a score, or the reason there is none.
+
+    ``status``: "graded", "error" (``error`` says why), "missing" (no submission). ``score``
+    is after the late penalty (``raw_score - late_penalty``), as nbgrader's export computes it;
+    ``max_score`` is the assignment's points whatever the status, so totals count errored and
+    missing work as 0 of its points."""
 
     score: float | None = None
     max_score: float | None = None
     error: str | None = None
     #: The integrity report's summary ("clean", "2 findings: monkeypatch", ...), when graded.
     integrity: str | None = None
+    raw_score: float | None = None
+    late_penalty: float = 0.0
+    late: bool = False
+    #: False when this run left the submission alone (unchanged since it was last graded).
+    graded_now: bool = True
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "error"
+        return "missing" if self.score is None else "graded"
 
     def render(self) -> str:
         if self.error is not None:
             return "ERROR"
         if self.score is None:
-            return "-"
+            return "missing" if self.max_score else "-"
         flag = " !" if self.integrity not in (None, "clean") else ""
-        return f"{self.score:g}/{self.max_score:g}{flag}"
+        late = " late" if self.late else ""
+        return f"{self.score:g}/{self.max_score:g}{late}{flag}"
+
+    def status_text(self) -> str:
+        """The export's status column: graded / late / error: reason / missing."""
+        if self.error is not None:
+            return f"error: {self.error}"
+        if self.score is None:
+            return "missing"
+        return "late" if self.late else "graded"
 
 
-def render_table(rows: dict[str, dict[str, Cell]], assignments: list[str]) -> str:
-    """A plain-text table, one row per student, one column per assignment, plus a total."""
+def totals(cells: list[Cell]) -> tuple[float, float]:
+    """Points got and possible: errored and missing work count as 0 of its points."""
+    got = sum(c.score or 0.0 for c in cells if c.error is None)
+    possible = sum(c.max_score or 0.0 for c in cells)
+    return got, possible
+
+
+def render_table(rows: dict[str, dict[str, Cell]], assignments: list[str],
+                 max_scores: dict[str, float] | None = None) -> str:
+    """A plain-text table, one row per student, one column per assignment, plus a total.
+
+    ``max_scores`` (assignment -> points) fills in the points of assignments a student has
+    no cell for, so they count as 0 of their points."""
     header = ["student"] + assignments + ["total"]
     body = []
     for student in sorted(rows):
-        cells = [rows[student].get(a, Cell()) for a in assignments]
-        got = sum(c.score or 0.0 for c in cells if c.error is None)
-        possible = sum(c.max_score or 0.0 for c in cells if c.error is None)
+        cells = [rows[student].get(a) or Cell(max_score=(max_scores or {}).get(a)) for a in assignments]
+        got, possible = totals(cells)
         total = f"{got:g}/{possible:g}" + (f" ({100 * got / possible:.0f}%)" if possible else "")
         body.append([safe_text(student, 80)] + [c.render() for c in cells] + [total])
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
@@ -48,4 +83,6 @@ def render_table(rows: dict[str, dict[str, Cell]], assignments: list[str]) -> st
         out.append(f"ERROR {safe_text(student, 80)}/{assignment}: {safe_text(reason, 500)}")
     if any(c.integrity not in (None, "clean") for row in rows.values() for c in row.values()):
         out.append("! = the integrity report lists findings or could not be built (below, and in grading/integrity/)")
+    if any(c.late for row in rows.values() for c in row.values()):
+        out.append("late = submitted after the due date; the score shown is after the late penalty (course.toml)")
     return "\n".join(out)

@@ -38,7 +38,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
-from grading.course import GradingLimits
+from grading.course import KERNEL_ENV, GradingLimits
 from grading.kernel_client import SlicedPollingMixin
 from grading.trusted.apply import TIMED_OUT, not_run
 from grading.sandbox import GUARD_FILE, SandboxKernelManager, SandboxPolicy
@@ -178,6 +178,9 @@ class RobustExecute(SlicedPollingMixin, Execute):
         if self.guard:
             arguments.append(f"--IPKernelApp.exec_lines={GUARD_EXEC_LINE}")
         self.extra_arguments = arguments
+        # Grading settings reach grading kernels only (not JupyterLab's, which share this
+        # process's environment when formgrader autogrades): passed here, not exported.
+        kwargs["env"] = {**dict(kwargs.get("env") or os.environ), **KERNEL_ENV}
         return await super().async_start_new_kernel(**kwargs)
 
     # nbclient binds the sync twin to its own coroutine; nbconvert's setup_kernel calls it.

@@ -65,11 +65,14 @@ def test_autograde_course_survives_broken_submissions(tiny_course, tiny_notebook
     assert "alice" in table and "4/4" in table and "ERROR dave/00_tiny" in table
 
     with open(report.csv_path) as fh:
-        grades = {(r["student_id"], r["assignment"]): float(r["score"]) for r in csv.DictReader(fh)}
-    assert grades[("alice", TINY)] == 4.0
-    assert grades[("bob", TINY)] == 0.0
+        rows_csv = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(fh)}
+    assert (rows_csv[("alice", TINY)]["score"], rows_csv[("alice", TINY)]["status"]) == ("4.0", "graded")
+    assert float(rows_csv[("bob", TINY)]["score"]) == 0.0
     for broken in ("dave", "erin", "gina"):
-        assert grades.get((broken, TINY), 0.0) == 0.0, f"{broken} must not keep a grade in the CSV"
+        row = rows_csv[(broken, TINY)]
+        assert row["score"] == "" and row["raw_score"] == "", f"{broken} must not keep a grade, nor a silent 0"
+        assert row["status"].startswith("error: "), row["status"]
+    assert rows_csv[("erin", TINY)]["status"] == "error: " + rows["erin"][TINY].error
     assert not (tiny_course.path("feedback") / "gina" / TINY).exists(), "stale feedback must go"
     assert (tiny_course.path("feedback") / "carol" / TINY / "tiny.html").exists()
 

@@ -60,7 +60,7 @@ def export(tmp_path, gradebook, **kwargs) -> tuple[str, list[dict]]:
 
 def test_rows_parse_to_the_right_columns(tmp_path, gradebook):
     text, rows = export(tmp_path, gradebook)
-    assert list(rows[0]) == COLUMNS == NBGRADER_COLUMNS + ["integrity_findings", "integrity"]
+    assert list(rows[0]) == COLUMNS == NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status"]
     assert all(None not in row and len(row) == len(COLUMNS) for row in rows), "a field shifted the columns"
     assert len(rows) == 2 * len(STUDENTS)
     by_key = {(r["assignment"], r["student_id"]): r for r in rows}
@@ -77,6 +77,8 @@ def test_rows_parse_to_the_right_columns(tmp_path, gradebook):
     assert mallory["integrity"] == NO_REPORT, "a graded submission without a report says so"
     assert (by_key[("01_x", "plain")]["integrity_findings"], by_key[("01_x", "plain")]["integrity"]) == ("0", "clean")
     assert (by_key[("01_x", "absent")]["integrity"], by_key[("01_x", "absent")]["score"]) == ("", "0.0")
+    assert by_key[("01_x", "absent")]["status"] == "missing"
+    assert by_key[("01_x", "plain")]["status"] == "graded"
     assert by_key[("'=02,y", "plain")]["integrity"] == "", "no submission: no integrity value"
     for row in rows:
         for key, value in row.items():
