@@ -43,6 +43,8 @@ class AutogradeReport:
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     #: Lines about files in the submitted folder that no grading picks up (``grading.intake``).
     misplaced: list[str] = field(default_factory=list)
+    #: Students with similar answers (``grading.similarity``), one line per pair and student.
+    similarity_lines: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[tuple[str, str, str]]:
@@ -59,6 +61,7 @@ class AutogradeReport:
         for (student, assignment), found in sorted(self.integrity.items()):
             lines += [f"INTEGRITY {safe_text(student, 80)}/{assignment}: {line}" for line in found.lines()]
         lines += [f"MISPLACED {line}" for line in self.misplaced]
+        lines += [f"SIMILAR {line}" for line in self.similarity_lines]
         if self.unchanged:
             lines.append(f"{len(self.unchanged)} submission(s) unchanged since their last grading were not "
                          f"graded again (--force grades them all)")
@@ -359,7 +362,7 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
                      progress: bool = True, workers: int = 1, unsafe: bool = False,
                      limits: GradingLimits | None = None, scheduler: str | None = None,
                      in_process: bool = False, *, students: list[str] | None = None,
-                     force: bool = False) -> AutogradeReport:
+                     force: bool = False, similarity: bool = True) -> AutogradeReport:
     """Autograde the submissions of ``assignments`` (all by default) that are new or changed
     since their last grading (``grading.grading_state``; ``force``: all of them), of
     ``students`` only when given.
@@ -372,8 +375,9 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
     time. A submission that cannot be graded (misnamed or unreadable notebook, nbgrader
     failure) is reported with its reason, left out of the gradebook's scores (the CSV says
     "error: <reason>", never a silent 0) and the others are still graded. Each graded
-    submission gets an integrity report and feedback HTML, and the whole gradebook is
-    exported with the course's CSV exporter (``grading.export``).
+    submission gets an integrity report and feedback HTML; answers are compared across
+    students (``similarity``: ``grading.similarity``) and the whole gradebook is exported
+    (``grading.export``, ``grading.lms_export``).
     """
     layout = layout or CourseLayout(root=REPO_ROOT)
     names = resolve_assignments(assignments, layout)
@@ -411,12 +415,39 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
         if result.feedback_failure:
             report.feedback_failures.append((result.student, result.assignment, result.feedback_failure))
     _fill_from_gradebook(report, course, only)
+    if similarity:
+        _compare_answers(report, layout, progress)
     report.csv_path = course.export_csv(csv_path or layout.root / "grading" / "grades.csv")
     from grading.lms_export import export_lms_csv
+    from grading.similarity import export_column
 
     report.lms_csv_path = export_lms_csv(layout.db_url, course.coursedir.course_id,
-                                         report.csv_path.with_name("grades-lms.csv"), layout.path("integrity"))
+                                         report.csv_path.with_name("grades-lms.csv"), layout.path("integrity"),
+                                         similarity=export_column(layout))
     return report
+
+
+def _compare_answers(report: AutogradeReport, layout: CourseLayout, progress: bool) -> None:
+    """Similar answers across students (``grading.similarity``), for every assignment this
+    run graded something of: saved beside the integrity reports, summed up in the table."""
+    from grading.similarity import pairs_by_student, similarity_report, student_lines, write_similarity_report
+
+    for assignment in report.assignments:
+        if not any(c.graded_now and c.status != "missing" for row in report.rows.values()
+                   for a, c in row.items() if a == assignment):
+            continue
+        try:
+            found = similarity_report(layout, assignment, progress=progress)
+            write_similarity_report(found, layout.path("integrity"))
+        except Exception as exc:  # noqa: BLE001 (grades stand; the table says the comparison failed)
+            report.similarity_lines.append(f"{assignment}: answers could not be compared "
+                                           f"({type(exc).__name__}: {safe_text(exc, 300)})")
+            continue
+        by = pairs_by_student(found.pairs)
+        for student in sorted(by):
+            if student in report.rows:
+                report.similarity_lines += [f"{safe_text(student, 80)}/{assignment}: {line}"
+                                            for line in student_lines(student, by[student])]
 
 
 def _fill_from_gradebook(report: AutogradeReport, course: Course, only: list[str] | None) -> None:

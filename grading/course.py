@@ -129,12 +129,10 @@ class CourseLayout:
 def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits | None = None,
                         sandbox: bool = False) -> Config:
     """Fill an nbgrader traitlets ``Config`` with this course's settings."""
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import ClearHiddenTests, DeduplicateIds, Execute, GetGrades
+    from nbgrader.preprocessors import DeduplicateIds, Execute
 
-    from grading.html_safety import configure_html_safety
-    from grading.preprocessors import ClearHiddenTestOutputs, RestoreCellMetadata, RobustExecute
+    from grading.preprocessors import RestoreCellMetadata, RobustExecute
     from grading.preprocessors.restore_metadata import DropMalformedMetadata
 
     settings = layout.settings
@@ -182,12 +180,11 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     # Students sometimes delete test cells; nbgrader puts them back instead of losing points silently.
     c.OverwriteCells.add_missing_cells = True
 
-    # nbgrader issue #917: feedback would show the hidden tests' source and tracebacks.
-    c.GenerateFeedback.preprocessors = [
-        GetGrades, ClearHiddenTestOutputs, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
-    ]
-    # Issue 19: formgrader and feedback show submissions as inert HTML; feedback holds only it.
-    configure_html_safety(c, *(layout.path(step) for step in ("source", "autograded", "feedback")))
+    # Feedback: hidden tests cleared (nbgrader issue #917), grader paths scrubbed, math as
+    # MathML, inert HTML only (issue 19), tests named by grade id (grading.feedback).
+    from grading.feedback import configure_feedback
+
+    configure_feedback(c, layout)
     # grades.csv quoted and formula-safe, with the integrity columns (also for `nbgrader export`).
     c.ExportApp.plugin_class = "grading.export.CourseCsvExportPlugin"
     c.CourseCsvExportPlugin.integrity_directory = str(layout.path("integrity"))

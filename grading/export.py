@@ -51,10 +51,11 @@ class CourseCsvExportPlugin(ExportPlugin):
         students = {str(s) for s in self.student}
         assignments = {str(a) for a in self.assignment}
         integrity_dir = Path(self.integrity_directory) if self.integrity_directory else None
-        for assignment in gradebook.assignments:
+        for assignment in sorted(gradebook.assignments, key=lambda a: (_nulls_first(a.duedate), a.name)):
             if assignments and assignment.name not in assignments:
                 continue
-            for student in gradebook.students:
+            for student in sorted(gradebook.students, key=lambda s: (_nulls_first(s.last_name),
+                                                                     _nulls_first(s.first_name), s.id)):
                 if students and student.id not in students:
                     continue
                 row = {"assignment": assignment.name, "duedate": assignment.duedate,
@@ -90,6 +91,13 @@ class CourseCsvExportPlugin(ExportPlugin):
             writer.writerow(COLUMNS)
             for row in self.rows(gradebook):
                 writer.writerow([_field(row[key]) for key in COLUMNS])
+
+
+def _nulls_first(value) -> tuple:
+    """A sort key for nbgrader's order (due date, name; last name, first name) that is the same
+    in every database: nbgrader sorts in SQL, where SQLite puts NULLs first and PostgreSQL last,
+    and ties (students without names) come in storage order. Here: NULLs first, ties by id."""
+    return (value is not None, value if value is not None else "")
 
 
 def _field(value):

@@ -1,13 +1,15 @@
 """What a grader's or a student's browser runs when it shows a submission: nothing of the student's.
 
-``configure_html_safety`` (called by ``grading.course.apply_course_config``, so by
-``python -m grading``, the ``nbgrader`` CLI and formgrader alike) sets up:
+``configure_html_safety`` (called by ``grading.feedback.configure_feedback``, from
+``grading.course.apply_course_config``, so by ``python -m grading``, the ``nbgrader`` CLI and
+formgrader alike) sets up:
 
 - sanitizing for every ``HTMLExporter`` nbgrader builds from the configuration: formgrader's
   submission views and the feedback (``grading.preprocessors.sanitize``);
-- ``FeedbackExporter`` for feedback: the sanitized page without any script (nbgrader's
-  template only loads MathJax from a CDN) and with a Content-Security-Policy ``<meta>`` as
-  the first element of ``<head>``, a second wall should anything slip through;
+- ``FeedbackExporter`` for feedback: the sanitized page without any script (the course's
+  template loads none: math is MathML made in Python, ``grading.preprocessors.mathml``) and
+  with a Content-Security-Policy ``<meta>`` as the first element of ``<head>``, a second
+  wall should anything slip through;
 - a feedback folder that holds only the notebooks' ``.html``: nbgrader would also copy
   every other file of the autograded folder, which is the student kernel's working folder.
 """
@@ -39,9 +41,10 @@ def _csp_hash(text: str) -> str:
 def harden_feedback_html(html: str) -> str:
     """The feedback page with its scripts removed and a CSP ``<meta>`` first in ``<head>``.
 
-    Runs on the exporter's output, whose only scripts come from nbgrader's template (the
-    cells were sanitized before): MathJax from a CDN and its configuration. The template's
-    inline styles (in ``<head>``) are allowed by hash; nothing else is.
+    Runs on the exporter's output, which should hold no script at all (the cells were
+    sanitized before and the course's template loads none; a template that still loaded
+    MathJax would lose it here). The template's inline styles (in ``<head>``) are allowed
+    by hash; nothing else is.
     """
     soup = BeautifulSoup(html, features="html.parser")
     for tag in soup.find_all(["script", "noscript", "link", "base"]):
@@ -63,7 +66,9 @@ def harden_feedback_html(html: str) -> str:
 class FeedbackExporter(HTMLExporter):
     """nbgrader's feedback ``HTMLExporter`` whose pages run no script and carry a CSP.
 
-    Math in feedback is shown as its TeX source: the template's MathJax came from a CDN.
+    Its template is the course's (``grading/templates/course_feedback``, set by
+    ``grading.feedback``): math is MathML made while the page is rendered, so it shows
+    offline and without a script.
     """
 
     def from_notebook_node(self, nb, resources=None, **kw):
@@ -71,9 +76,17 @@ class FeedbackExporter(HTMLExporter):
         return harden_feedback_html(html), resources
 
 
+#: nbgrader's receipts, which ``release_feedback`` reads next to each page (the submission
+#: time; the secret hashed into the released file's name). Plain text, never served as a
+#: page; they come from the student's own submission folder.
+NBGRADER_RECEIPTS = frozenset({"timestamp.txt", "submission_secret.txt"})
+RECEIPT_MAX_BYTES = 1024
+
+
 def prune_feedback_folder(folder: Path, notebooks: list[str]) -> list[str]:
     """Delete everything in one feedback folder but ``<notebook>.html`` of ``notebooks``
-    (names without ``.ipynb``); return what was removed (relative paths)."""
+    (names without ``.ipynb``) and nbgrader's small receipts (``NBGRADER_RECEIPTS``);
+    return what was removed (relative paths)."""
     folder = Path(folder)
     if not folder.is_dir() or folder.is_symlink():
         return []
@@ -81,6 +94,9 @@ def prune_feedback_folder(folder: Path, notebooks: list[str]) -> list[str]:
     removed = []
     for path in sorted(folder.iterdir()):
         if path.name in keep and path.is_file() and not path.is_symlink():
+            continue
+        if (path.name in NBGRADER_RECEIPTS and path.is_file() and not path.is_symlink()
+                and path.stat().st_size <= RECEIPT_MAX_BYTES):
             continue
         removed.append(path.name)
         if path.is_dir() and not path.is_symlink():

@@ -879,6 +879,13 @@ URL_ATTRIBUTES = {"src", "href", "action", "formaction", "data", "srcdoc", "srcs
                   "background", "xlink:href", "ping", "content"}
 
 
+def mathml_made_here(math) -> bool:
+    """Math the page made from TeX (``grading.preprocessors.mathml``): allowlisted MathML only."""
+    from grading.preprocessors.mathml import MATHML_ATTRIBUTES, MATHML_ELEMENTS
+
+    return all(el.name in MATHML_ELEMENTS and set(el.attrs) <= MATHML_ATTRIBUTES for el in [math, *math.find_all(True)])
+
+
 def active_content(html: str, allow_styles: bool = False) -> list[str]:
     """What in a page could run script or fetch something: active elements, event-handler
     attributes, ``javascript:`` URLs, images or links not from the page itself, inline CSS
@@ -886,7 +893,8 @@ def active_content(html: str, allow_styles: bool = False) -> list[str]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    found = [f"<{el.name}>" for el in soup.find_all(ACTIVE_TAGS) if not (allow_styles and el.name == "style")]
+    found = [f"<{el.name}>" for el in soup.find_all(ACTIVE_TAGS) if not (allow_styles and el.name == "style")
+             and not (el.name == "math" and mathml_made_here(el))]
     for el in soup.find_all(True):
         for name, value in el.attrs.items():
             value = " ".join(value) if isinstance(value, list) else str(value)

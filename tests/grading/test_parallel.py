@@ -2,21 +2,15 @@
 
 The tiny fixture course with six students is graded sequentially, with two local worker
 processes, on a local Dask cluster, and with the gradebook in a real PostgreSQL server
-(started here from Debian's ``postgresql`` package). Each run must record exactly one
-submission per student with the same per-test scores, and grading again changes nothing.
+(``postgres_url`` in tests/conftest.py, from Debian's ``postgresql`` package). Each run must
+record exactly one submission per student with the same per-test scores, and grading again
+changes nothing.
 """
 
 from __future__ import annotations
 
 import csv
-import glob
-import os
-import pwd
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -101,49 +95,6 @@ def test_dask_local_cluster_gives_the_same_grades(tmp_path, tiny_notebooks, sequ
     layout = make_course(tmp_path, tiny_notebooks)
     report = autograde_course([TINY], layout, workers=2, scheduler="local", progress=False, feedback=False)
     assert (gradebook_scores(layout), csv_scores(report.csv_path)) == sequential
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A throw-away PostgreSQL server on 127.0.0.1 (Debian's package; .ci/run installs it)."""
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
-        pytest.fail("PostgreSQL is not installed (Debian: apt-get install postgresql); .ci/run installs it")
-    bindir = Path(bins[-1]).parent
-    data = Path(tempfile.mkdtemp(prefix="pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        user = pwd.getpwnam("postgres")
-        os.chown(data, user.pw_uid, user.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    subprocess.run(as_user + [str(bindir / "initdb"), "-D", str(data / "db"), "--auth=trust", "-U", "grader",
-                              "--no-sync"], check=True, capture_output=True)
-    subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w",
-                              "-o", f"-p {port} -k {data} -h 127.0.0.1", "start"], check=True, capture_output=True)
-    try:
-        import psycopg2
-
-        for _ in range(50):
-            try:
-                conn = psycopg2.connect(host="127.0.0.1", port=port, user="grader", dbname="postgres")
-                break
-            except psycopg2.OperationalError:
-                time.sleep(0.2)
-        conn.autocommit = True
-        conn.cursor().execute("CREATE DATABASE gradebook")
-        conn.close()
-        yield f"postgresql+psycopg2://grader@127.0.0.1:{port}/gradebook"
-    finally:
-        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_postgres_gradebook_with_workers(tmp_path, tiny_notebooks, sequential, postgres_url):
