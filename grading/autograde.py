@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import shutil
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from grading.course import (REPO_ROOT, CourseLayout, GradingLimits, UnknownAssig
                             source_notebooks)
 from grading.engine import Course, NbgraderStepError
 from grading.grade_one import read_submission
+from grading.intake import (ensure_submission_secret, ensure_timestamp, find_misplaced, submission_problem,
+                            write_error_feedback)
 from grading.grading_state import GradingState, fingerprint, read_state, write_state
 from grading.results import max_points
 from grading.integrity import (IntegrityReport, build_report, failed_report, flag_in_gradebook, read_report,
@@ -167,29 +168,6 @@ def ensure_in_gradebook(course: Course, assignment: str) -> None:
             gb.update_or_create_assignment(assignment, duedate=due)
 
 
-def submission_problem(course: Course, assignment: str, student: str) -> str | None:
-    """Why a submitted folder cannot be graded (misnamed or unreadable notebook), or None."""
-    folder = course.layout.path("submitted") / student / assignment
-    for root, dirs, files in os.walk(folder):  # nbgrader copies what links point to
-        for name in dirs + files:
-            path = Path(root) / name
-            if path.is_symlink() or not (path.is_file() or path.is_dir()):
-                return (f"the submission contains {path.relative_to(folder)}, a link or special file; "
-                        "submit plain files only")
-    expected = [p.name for p in source_notebooks(assignment, course.layout.path("source"))]
-    present = sorted(p.name for p in folder.glob("*.ipynb"))
-    missing = [name for name in expected if name not in present]
-    if missing:
-        found = ", ".join(present) or "no notebook"
-        return f"expected {', '.join(missing)} but found {found}: rename the file and grade again"
-    for name in expected:
-        try:
-            read_submission(folder / name)
-        except ValueError as exc:
-            return str(exc)
-    return None
-
-
 def forget_submission(course: Course, assignment: str, student: str) -> None:
     """Drop what an earlier grading left for this submission (gradebook rows, autograded
     notebooks, feedback), so a broken resubmission never keeps a stale grade."""
@@ -263,7 +241,7 @@ def grade_job(layout: CourseLayout, assignment: str, student: str, options: Grad
 def _grade_job(layout: CourseLayout, assignment: str, student: str, options: GradingOptions) -> JobResult:
     course = Course(layout, limits=options.limits, sandbox=options.sandbox)
     try:
-        problem = submission_problem(course, assignment, student)
+        problem = submission_problem(layout, assignment, student)
         if problem:
             raise NbgraderStepError("autograde", problem)
         course.autograde(assignment, student)
@@ -271,6 +249,11 @@ def _grade_job(layout: CourseLayout, assignment: str, student: str, options: Gra
     except Exception as exc:  # a broken submission must never stop the others
         reason = exc.reason if isinstance(exc, NbgraderStepError) else f"{type(exc).__name__}: {exc}"
         forget_submission(course, assignment, student)
+        if options.feedback:  # the student learns why, through release_feedback like any feedback
+            try:
+                write_error_feedback(layout, assignment, student, reason)
+            except Exception:  # noqa: BLE001 (the error row is what matters)
+                pass
         return JobResult(assignment, student, Cell(error=reason))
     result = JobResult(assignment, student, cell)
     # The grade stands whatever happens here; a report that cannot be built or saved says
@@ -396,8 +379,14 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
     for assignment in names:
         if any(a == assignment for a, _ in pairs):
             ensure_in_gradebook(course, assignment)
+    report.misplaced = [m.line(layout.path("submitted")) for m in find_misplaced(layout, names)]
     jobs = []
     for assignment, student in pairs:
+        # nbgrader's receipts for submissions copied in by hand (release_feedback needs them);
+        # before the fingerprint, so that writing them does not count as a change.
+        folder = layout.path("submitted") / student / assignment
+        ensure_timestamp(folder)
+        ensure_submission_secret(folder)
         prints[(assignment, student)] = fingerprint(layout, assignment, student)
         state = read_state(layout, assignment, student)
         if not force and state is not None and state.fingerprint == prints[(assignment, student)]:

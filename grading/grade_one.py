@@ -11,6 +11,7 @@ import nbformat
 
 from grading.course import REPO_ROOT, CourseLayout, GradingLimits, source_notebooks
 from grading.engine import Course, NbgraderStepError
+from grading.intake import file_name_problem, notebook_problem
 from grading.integrity import build_report, failed_report
 from grading.results import NotebookGrade, max_points, read_notebook_grade
 from grading.sandbox import SandboxUnavailableError, require_sandbox
@@ -28,17 +29,19 @@ class GradeRun:
 
 
 def pick_source_notebook(assignment: str, submitted: Path, source_dir: Path) -> Path:
-    """The source notebook a submitted file answers: the only one, or the one of the same name."""
+    """The source notebook a submitted file answers: the one of the same name.
+
+    The rule ``autograde`` follows too (nbgrader matches by name; ``grading.intake``): a file
+    under another name, a browser's ``tiny (1).ipynb`` included, is refused with the same
+    reason, so ``grade`` says what ``autograde`` would; nothing is renamed."""
     candidates = source_notebooks(assignment, source_dir)
     if not candidates:
         raise ValueError(f"assignment {assignment!r} has no notebook in {source_dir / assignment}")
-    if len(candidates) == 1:
-        return candidates[0]
     for candidate in candidates:
         if candidate.name == submitted.name:
             return candidate
-    names = ", ".join(c.name for c in candidates)
-    raise ValueError(f"{submitted.name} does not match any notebook of {assignment} ({names}): rename it")
+    # autograde's reason for a folder holding only this file
+    raise ValueError(file_name_problem([submitted.name], [c.name for c in candidates]))
 
 
 def read_submission(path: Path) -> nbformat.NotebookNode:
@@ -68,6 +71,9 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
     source_dir = Path(source_dir or REPO_ROOT / "solutions")
     notebook = Path(notebook)
     try:
+        if not notebook.is_file():
+            source_notebooks(assignment, source_dir)  # an unknown assignment first
+            raise ValueError(f"no such file: {notebook}")
         source_nb = pick_source_notebook(assignment, notebook, source_dir)
         sandbox = require_sandbox(unsafe) if sandbox is None else sandbox
     except (ValueError, LookupError, SandboxUnavailableError) as exc:
@@ -81,9 +87,14 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
     scratch = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         try:
-            read_submission(notebook)
+            submission = read_submission(notebook)
         except ValueError as exc:
             return GradeRun(_error(assignment, name, str(exc), total))
+        # Another notebook of the course, or one whose nbgrader metadata was stripped: the
+        # reason autograde gives (grading.intake), not nbgrader's KeyError.
+        problem = notebook_problem(submission, assignment, source_nb.name, source_dir)
+        if problem:
+            return GradeRun(_error(assignment, name, problem, total))
         layout = CourseLayout.scratch(scratch)
         shutil.copytree(source_dir / assignment, layout.path("source") / assignment, dirs_exist_ok=True)
         target = layout.path("submitted") / STUDENT / assignment / f"{name}.ipynb"

@@ -9,12 +9,39 @@ of a duplicated cell, on which ``add_missing_task_cells`` fails with ``KeyError:
 renamed by the student, or from another assignment), which loses its nbgrader metadata
 here. This preprocessor runs between the two and repairs all three, so such submissions
 are graded (the integrity report still lists what the student changed).
+
+It also puts missing graded cells back itself, before ``OverwriteCells`` would: nbgrader's
+``add_missing_grade_cells`` places a missing cell right after the source cell before it and
+assumes that one is in the submission as a graded or answer cell. When it is not (an answer
+cell whose metadata an editor stripped, a locked cell before the test, a notebook of another
+assignment) nbgrader stops with ``KeyError: '<that cell's id>'`` (``KeyError: 'predict'``).
+Here a missing cell goes before the next cell of the source that the submission has, which
+is where nbgrader would put it whenever its own rule works. A notebook with none of the
+notebook's answer and test cells cannot be matched to it at all and is refused with
+``NotebookMismatchError``, a reason a student can act on.
 """
 
 from __future__ import annotations
 
+import uuid
+
+from nbformat import from_dict
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+
+
+class NotebookMismatchError(ValueError):
+    """The submitted notebook has none of the answer and test cells of the notebook it is
+    graded as (its nbgrader metadata was stripped, or it is another notebook)."""
+
+
+def mismatch_message(notebook: str, assignment: str) -> str:
+    """What a student reads when a notebook cannot be matched to ``notebook`` of ``assignment``."""
+    return (f"this notebook has none of the answer and test cells of {notebook}.ipynb ({assignment}): "
+            "its hidden cell information (nbgrader metadata) was removed, by saving it with an editor "
+            "other than Jupyter or by copying the cells into a new notebook, or it is another "
+            "assignment's notebook. Re-download the release notebook, paste your answers into it "
+            "and submit it again")
 
 
 class RestoreCellMetadata(NbGraderPreprocessor):
@@ -43,7 +70,44 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                     continue
                 meta["grade"] = _exists(gb.find_graded_cell, grade_id, notebook, assignment)
                 meta["solution"] = _exists(gb.find_solution_cell, grade_id, notebook, assignment)
+            self._add_missing_graded_cells(nb, gb, notebook, assignment)
         return nb, resources
+
+    def _add_missing_graded_cells(self, nb, gb: Gradebook, notebook: str, assignment: str) -> None:
+        """Refuse a notebook with none of the source's answer and test cells; put missing
+        graded cells back (when ``OverwriteCells.add_missing_cells`` is on) before the next
+        source cell present, so that nbgrader finds none missing (see the module docstring)."""
+        source_nb = gb.find_notebook(notebook, assignment)
+        graded = {cell.name: cell for cell in source_nb.grade_cells}
+        answers = {cell.name for cell in source_nb.solution_cells}
+        present = {_grade_id(cell) for cell in nb.cells} - {None}
+        if (graded.keys() | answers) and not (graded.keys() | answers) & present:
+            raise NotebookMismatchError(mismatch_message(notebook, assignment))
+        if not self.config.OverwriteCells.get("add_missing_cells", False):
+            return
+        adder = OverwriteCells(parent=self)  # its cell format and notification text
+        # nbgrader's own order of the source cells (the order it records them in).
+        order = list(source_nb.source_cells)
+        for at, source_cell in enumerate(order):
+            if source_cell.name not in graded or source_cell.name in present:
+                continue
+            # from_dict: nested NotebookNodes, as OverwriteCells reads them (cell.metadata.nbgrader)
+            cell = from_dict(adder.missing_cell_transform(source_cell, graded[source_cell.name].max_score,
+                                                          is_solution=source_cell.name in answers))
+            cell.setdefault("id", uuid.uuid4().hex[:8])  # nbformat 4.5 wants one
+            later = next((c.name for c in order[at + 1:] if c.name in present), None)
+            index = next((i for i, c in enumerate(nb.cells) if later is not None and _grade_id(c) == later),
+                         len(nb.cells))
+            nb.cells.insert(index, cell)
+            present.add(source_cell.name)
+            self.log.warning("Missing grade cell %s encountered, adding to notebook", source_cell.name)
+
+
+def _grade_id(cell) -> str | None:
+    """The grade id of a cell that still has nbgrader metadata (the loop above left only
+    valid ones), else ``None``."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
 
 
 def _exists(find, grade_id: str, notebook: str, assignment: str) -> bool:

@@ -73,7 +73,9 @@ def test_autograde_course_survives_broken_submissions(tiny_course, tiny_notebook
         assert row["score"] == "" and row["raw_score"] == "", f"{broken} must not keep a grade, nor a silent 0"
         assert row["status"].startswith("error: "), row["status"]
     assert rows_csv[("erin", TINY)]["status"] == "error: " + rows["erin"][TINY].error
-    assert not (tiny_course.path("feedback") / "gina" / TINY).exists(), "stale feedback must go"
+    # Her old feedback is replaced by a page that says why this submission has no grade.
+    page = (tiny_course.path("feedback") / "gina" / TINY / "tiny.html").read_text()
+    assert "not a readable notebook" in page and "4 / 4" not in page and "<script" not in page
     assert (tiny_course.path("feedback") / "carol" / TINY / "tiny.html").exists()
 
 
