@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test release check lab slides slides-assets bundle benchmark venv clean
+.PHONY: demo test release check lab slides slides-assets hub-proxy bundle benchmark venv clean wipe
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
@@ -25,10 +25,19 @@ $(ASSETS): grading/slides_assets/package-lock.json
 
 slides-assets: $(ASSETS)
 
+# configurable-http-proxy for the course's JupyterHub (hub/jupyterhub_config.py), pinned by
+# hub/package-lock.json.
+HUB_PROXY := hub/node_modules/.package-lock.json
+$(HUB_PROXY): hub/package-lock.json
+	npm ci --prefix hub --no-audit --no-fund --loglevel=error
+	touch $(HUB_PROXY)
+
+hub-proxy: $(HUB_PROXY)
+
 demo: $(STAMP)
 	$(PY) -m grading demo
 
-test: $(STAMP) $(ASSETS)
+test: $(STAMP) $(ASSETS) $(HUB_PROXY)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 release: $(STAMP)
@@ -49,5 +58,16 @@ bundle: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/grading_benchmark.py
 
+# Build artefacts only: build/ (slides, the student bundle, the demo's throw-away course),
+# dist/, egg-info and Python caches. Never grading data (grading/submitted, autograded,
+# feedback, integrity, gradebook.db, grades.csv), course.toml, data/, .venv or node_modules.
 clean:
-	rm -rf build grading/submitted grading/autograded grading/feedback grading/integrity grading/gradebook.db grading/grades.csv
+	rm -rf build dist .pytest_cache *.egg-info
+	find . \( -path ./.venv -o -path ./.git -o -name node_modules \
+	    -o -path ./grading/submitted -o -path ./grading/autograded -o -path ./grading/feedback \
+	    -o -path ./grading/integrity -o -path ./data \) -prune \
+	    -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+# Grading data: lists what it deletes (with counts) and asks for the course id first.
+wipe: $(STAMP)
+	$(PY) -m grading wipe

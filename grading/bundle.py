@@ -1,10 +1,12 @@
 """``grading bundle``: the archive an instructor hands to students.
 
 It holds the student release (``notebooks/``), the ``helpers`` package, ``data/``, the
-environment files (``environment.yml``, ``requirements.lock`` and a ``pyproject.toml`` that
-installs ``helpers`` only) and a student README, and nothing from ``solutions/``, the hidden
-tests, the grading tool or the gradebook. The build refuses when the release is out of date
-and checks the finished archive for solution and hidden-test text before writing it.
+environment files (the students-only lock ``requirements-student.lock``, an ``environment.yml``
+that installs it and a ``pyproject.toml`` that installs ``helpers`` only) and a student README,
+and nothing from ``solutions/``, the hidden tests, the grading tool, its test and grading
+dependencies (the instructor's ``requirements.lock``) or the gradebook. The build refuses
+when the release is out of date and checks the finished archive for solution and
+hidden-test text before writing it.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from grading.leaks import find_leaks, secret_lines
 from grading.release import release_drift
 
 BUNDLE_ROOT = "dl-course-student"
+#: The students' lock: the instructor's versions, without pytest, Dask, JupyterHub ...
+#: (``requirements-student.in`` says what is in it and how to regenerate it).
+STUDENT_LOCK = "requirements-student.lock"
 #: Files and folders copied from the repository as they are.
-COPIED = ("notebooks", "helpers", "data", "environment.yml", "requirements.lock")
+COPIED = ("notebooks", "helpers", "data", STUDENT_LOCK)
 SKIPPED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 FORBIDDEN_SUFFIXES = (".db", ".sqlite", ".pyc")
 
@@ -39,6 +44,20 @@ requires-python = ">=3.10,<3.13"
 
 [tool.setuptools.packages.find]
 include = ["helpers", "helpers.*"]
+"""
+
+STUDENT_ENVIRONMENT = """\
+# `conda env create -f environment.yml && conda activate dl-course`: Python from conda-forge,
+# every Python package pinned by requirements-student.lock.
+name: dl-course
+channels:
+  - conda-forge
+dependencies:
+  - python=3.11
+  - pip
+  - pip:
+      - -r requirements-student.lock
+      - -e .
 """
 
 STUDENT_README = """\
@@ -58,7 +77,7 @@ With conda:
 or with plain Python 3.11:
 
     python3.11 -m venv .venv
-    .venv/bin/pip install -r requirements.lock
+    .venv/bin/pip install -r requirements-student.lock
     .venv/bin/pip install --no-deps -e .
 
 Nothing downloads at run time: the data sets ship with the installed packages. Optional larger
@@ -128,6 +147,8 @@ def build_bundle(out_dir: Path | None = None, repo_root: Path = REPO_ROOT) -> Pa
     stale = sorted(assignment for assignment, problems in drift.items() if problems)
     if stale:
         raise BundleError(f"the student release is out of date for {', '.join(stale)}: run `python -m grading release` first")
+    if not (repo_root / STUDENT_LOCK).is_file():
+        raise BundleError(f"{STUDENT_LOCK} is missing: compile it from requirements-student.in (see that file)")
     out_dir = Path(out_dir or repo_root / "build")
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
         folder = Path(tmp) / BUNDLE_ROOT
@@ -142,6 +163,7 @@ def build_bundle(out_dir: Path | None = None, repo_root: Path = REPO_ROOT) -> Pa
         for extra in sorted((folder / "data").glob("*")):
             if extra.name != "README.md":
                 shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
+        (folder / "environment.yml").write_text(STUDENT_ENVIRONMENT, encoding="utf-8")
         (folder / "pyproject.toml").write_text(STUDENT_PYPROJECT, encoding="utf-8")
         (folder / "README.md").write_text(STUDENT_README, encoding="utf-8")
         problems = check_bundle_folder(folder)
@@ -156,4 +178,4 @@ def build_bundle(out_dir: Path | None = None, repo_root: Path = REPO_ROOT) -> Pa
     return archive
 
 
-__all__ = ["BUNDLE_ROOT", "BundleError", "build_bundle", "check_bundle_folder"]
+__all__ = ["BUNDLE_ROOT", "STUDENT_LOCK", "BundleError", "build_bundle", "check_bundle_folder"]

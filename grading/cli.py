@@ -1,7 +1,7 @@
 """``python -m grading``: the instructor's command line over nbgrader.
 
-Subcommands: release, check, autograde, roster, export, grade, demo, slides, bundle, wipe
-(each has ``--help``).
+Subcommands: release, check, autograde, roster, export, similarity, gradebook, grade, demo,
+slides, bundle, wipe (each has ``--help``).
 """
 
 from __future__ import annotations
@@ -212,7 +212,9 @@ def cmd_wipe(args) -> int:
     from grading.course import REPO_ROOT, CourseLayout
     from grading.wipe import WipeError, run_wipe
 
-    layout = CourseLayout(root=Path(args.root) if args.root else REPO_ROOT, database_url=args.db_url)
+    import os
+
+    layout = CourseLayout(root=Path(args.course or os.environ.get("COURSE_ROOT") or REPO_ROOT))
     try:
         return run_wipe(layout, dry_run=args.dry_run, yes=args.yes)
     except WipeError as exc:
@@ -382,9 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
             assignments=False)
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
     p.add_argument("--yes", action="store_true", help="do not ask (needed when stdin is not a terminal)")
-    p.add_argument("--root", default=None, metavar="DIR", help="course directory (default: this repository)")
-    p.add_argument("--db-url", default=None, metavar="URL",
-                   help="gradebook database, as for autograde (a server database is named, never dropped)")
+    p.add_argument("--course", "--root", dest="course", default=None, metavar="DIR",
+                   help="course directory (default: $COURSE_ROOT, else this repository); its gradebook is the "
+                        "one course.toml names (a server database is named, never dropped)")
     p = add("gradebook", None, "Which gradebook database the course uses (info), and copying it to another "
             "database, e.g. from SQLite to PostgreSQL (copy).", assignments=False)
     gsub = p.add_subparsers(dest="gradebook_command", required=True, metavar="ACTION")

@@ -39,7 +39,11 @@ def unpacked(tmp_path_factory) -> Path:
 
 def test_bundle_holds_the_student_files_and_nothing_of_the_instructor(unpacked: Path):
     top = {path.name for path in unpacked.iterdir()}
-    assert top == {"notebooks", "helpers", "data", "environment.yml", "requirements.lock", "pyproject.toml", "README.md"}
+    assert top == {"notebooks", "helpers", "data", "environment.yml", "requirements-student.lock", "pyproject.toml", "README.md"}
+    # The students' lock, not the instructor's (pytest, Dask, JupyterHub ...), and both ways of installing use it.
+    root = Path(__file__).resolve().parents[2]
+    assert (unpacked / "requirements-student.lock").read_bytes() == (root / "requirements-student.lock").read_bytes()
+    assert "-r requirements-student.lock" in (unpacked / "environment.yml").read_text()
     notebooks = sorted(p.relative_to(unpacked).as_posix() for p in (unpacked / "notebooks").glob("*/*.ipynb"))
     assert len(notebooks) == 10 and "notebooks/08_batchnorm/batchnorm.ipynb" in notebooks
     assert (unpacked / "helpers" / "testing.py").exists() and (unpacked / "helpers" / "diagrams.py").exists()
@@ -48,6 +52,7 @@ def test_bundle_holds_the_student_files_and_nothing_of_the_instructor(unpacked: 
     assert check_bundle_folder(unpacked) == []
     readme = (unpacked / "README.md").read_text()
     assert "jupyter lab notebooks/" in readme and "Validate" in readme
+    assert "pip install -r requirements-student.lock" in readme and "requirements.lock" not in readme
 
 
 def test_check_catches_a_solution_slipped_into_a_bundle(unpacked: Path, tmp_path: Path):

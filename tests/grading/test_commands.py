@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from grading.course import CourseLayout
+from grading.course import REPO_ROOT, CourseLayout
 from tests.conftest import FIXTURE_SOURCE, TINY
 
 SUBCOMMANDS = ["release", "check", "autograde", "grade", "demo", "slides"]
@@ -42,19 +42,35 @@ def test_check_passes_on_a_sound_assignment_and_fails_on_a_tampered_release(tiny
     assert "the blank release earns points" in problems and "test_add" in problems
 
 
-def test_demo_grades_three_sample_students(tmp_path):
-    from grading.demo import run_demo
+def test_demo_grades_three_sample_students_in_a_throw_away_course(tmp_path):
+    from grading.demo import DEMO_MARKER, run_demo
 
-    layout = CourseLayout(root=tmp_path / "course")
-    shutil.copytree(FIXTURE_SOURCE, layout.path("source"))
-    report = run_demo([TINY], layout, progress=False)
+    demo_root = tmp_path / "build" / "demo-course"
+    report = run_demo([TINY], progress=False, demo_root=demo_root, source_dir=FIXTURE_SOURCE)
     scores = {student: row[TINY].score for student, row in report.rows.items()}
     assert scores == {"alice_reference": 4.0, "bob_blank": 0.0, "carol_partial": 2.0}
-    assert report.csv_path.exists()
-    assert (layout.path("feedback") / "carol_partial" / TINY / "tiny.html").exists()
-    # running it again replaces the sample submissions instead of piling up
-    again = run_demo([TINY], layout, progress=False)
+    assert report.csv_path.is_relative_to(demo_root) and report.csv_path.exists()
+    assert (demo_root / "feedback" / "carol_partial" / TINY / "tiny.html").exists()
+    assert (demo_root / "gradebook.db").exists() and (demo_root / DEMO_MARKER).exists()
+    # Where the demo used to hand in its students: the repository's own course.
+    assert not (REPO_ROOT / "grading" / "submitted" / "alice_reference" / TINY).exists()
+
+    # Running it again starts from a fresh course: nothing of the last run (or added to it) is left.
+    (demo_root / "submitted" / "mallory").mkdir()
+    again = run_demo([TINY], progress=False, demo_root=demo_root, source_dir=FIXTURE_SOURCE)
     assert {s: r[TINY].score for s, r in again.rows.items()} == scores
+    assert not (demo_root / "submitted" / "mallory").exists()
+
+
+def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
+    from grading.demo import DemoCourseError, prepare_demo_course
+
+    taken = tmp_path / "demo-course"
+    (taken / "grading" / "submitted").mkdir(parents=True)
+    (taken / "grading" / "gradebook.db").write_bytes(b"somebody's grades")
+    with pytest.raises(DemoCourseError, match="was not made by `grading demo`"):
+        prepare_demo_course(taken, FIXTURE_SOURCE)
+    assert (taken / "grading" / "gradebook.db").read_bytes() == b"somebody's grades"
 
 
 def test_slides_leave_out_answer_and_test_cells(tmp_path):
@@ -80,3 +96,22 @@ def test_grade_leaves_the_course_gradebook_untouched(tiny_course, tiny_notebooks
     assert proc.returncode == 0, proc.stderr
     assert gradebook.read_bytes() == before
     assert listing() == files_before, "grade must work in a scratch course, not in the course directory"
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("tiny (1).ipynb", "expected tiny.ipynb but found tiny (1).ipynb: rename tiny (1).ipynb to tiny.ipynb"),
+    ("renamed.ipynb", "expected tiny.ipynb but found renamed.ipynb: rename the file and grade again"),
+])
+def test_grade_follows_autogrades_file_name_rule(tiny_notebooks, tmp_path, name, reason):
+    """One rule for file names (grading.intake): `grade` refuses what `autograde` refuses, with
+    the same reason, and renames nothing."""
+    import json
+
+    path = tmp_path / name
+    shutil.copyfile(tiny_notebooks["reference"], path)
+    proc = subprocess.run([sys.executable, "-m", "grading", "grade", TINY, str(path), "--json",
+                           "--source", str(FIXTURE_SOURCE)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "error" and result["error"].startswith(reason)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
