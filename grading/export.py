@@ -12,7 +12,9 @@ reports (``grading.integrity``):
   report" for a graded submission without one (it could not be built or saved);
 - ``status``: ``graded``, ``late`` (graded, submitted after the due date: ``score`` is after
   the penalty), ``error: <reason>`` (submitted but could not be graded: the score columns
-  are then empty, never a silent 0) or ``missing`` (nothing submitted: 0 points).
+  are then empty, never a silent 0) or ``missing`` (nothing submitted: 0 points);
+- ``similarity``: the students whose answers are most like this one's ("bob 0.93, carol
+  0.81", ``grading.similarity``), ``none``, or empty where the assignment was not compared.
 
 The integrity columns are empty where there is no graded submission. It is the course's export plugin
 (``c.ExportApp.plugin_class``), so ``nbgrader export`` writes the same file as
@@ -35,7 +37,7 @@ from grading.textsafe import safe_cell, safe_text
 #: nbgrader's CsvExportPlugin columns, in its order.
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                     "email", "raw_score", "late_submission_penalty", "score", "max_score"]
-COLUMNS = NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status"]
+COLUMNS = NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status", "similarity"]
 NO_REPORT = "no integrity report"
 
 
@@ -54,6 +56,7 @@ class CourseCsvExportPlugin(ExportPlugin):
         for assignment in sorted(gradebook.assignments, key=lambda a: (_nulls_first(a.duedate), a.name)):
             if assignments and assignment.name not in assignments:
                 continue
+            similar = _similarity(integrity_dir, assignment.name)
             for student in sorted(gradebook.students, key=lambda s: (_nulls_first(s.last_name),
                                                                      _nulls_first(s.first_name), s.id)):
                 if students and student.id not in students:
@@ -61,7 +64,8 @@ class CourseCsvExportPlugin(ExportPlugin):
                 row = {"assignment": assignment.name, "duedate": assignment.duedate,
                        "student_id": student.id, "last_name": student.last_name,
                        "first_name": student.first_name, "email": student.email,
-                       "max_score": assignment.max_score, "integrity_findings": None, "integrity": None}
+                       "max_score": assignment.max_score, "integrity_findings": None, "integrity": None,
+                       "similarity": similar.get(student.id) if similar is not None else None}
                 try:
                     submission = gradebook.find_submission(assignment.name, student.id)
                 except MissingEntry:
@@ -98,6 +102,22 @@ def _nulls_first(value) -> tuple:
     in every database: nbgrader sorts in SQL, where SQLite puts NULLs first and PostgreSQL last,
     and ties (students without names) come in storage order. Here: NULLs first, ties by id."""
     return (value is not None, value if value is not None else "")
+
+
+def _similarity(integrity_dir: Path | None, assignment: str) -> dict[str, str] | None:
+    """student -> the similarity text of one assignment; None when it was not compared."""
+    if integrity_dir is None:
+        return None
+    from grading.similarity import pairs_by_student, read_similarity, similarity_summary
+
+    try:
+        report = read_similarity(integrity_dir, assignment)
+    except ValueError:
+        return {}
+    if report is None:
+        return None
+    by = pairs_by_student(report.pairs)
+    return {s: similarity_summary(s, by[s]) if s in by else "none" for s in report.students}
 
 
 def _field(value):

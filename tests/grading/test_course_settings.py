@@ -165,7 +165,7 @@ late_penalty = { per_day_percent = 25 }
     assert (lms["dave"][TINY], lms["dave"]["total"], lms["dave"]["max_total"]) == ("", "0.0", "4.0")
     # Answers were compared across students (the tiny answers are one-liners: too short to count).
     assert (course.path("integrity") / f"{TINY}.similarity.json").is_file()
-    assert lms["alice"][f"{TINY} similar to"] == "none"
+    assert lms["alice"][f"{TINY} similar to"] == "none" and by["alice"]["similarity"] == "none"
 
     # Nothing changed: nothing is graded again, and the table still shows everyone.
     alice_graded = course.path("autograded") / "alice" / TINY / "tiny.ipynb"
@@ -214,3 +214,28 @@ def test_roster_import_all_or_nothing(tmp_path):
     with Gradebook(course.db_url, course.course_id) as gb:
         assert {(s.id, s.first_name, s.last_name, s.email) for s in gb.students} == {
             ("kim01", "Minji", "Kim", "minji@example.edu"), ("lee02", "Jun", "Lee, Jr.", None)}
+
+
+@pytest.mark.parametrize("sandbox", [False, True])
+def test_grading_kernels_get_the_grading_environment_without_the_process_having_it(tmp_path, monkeypatch, sandbox):
+    """The grading settings (``KERNEL_ENV``) are handed to each grading kernel by RobustExecute,
+    so formgrader's autograde has them while JupyterLab's interactive kernels, started by the
+    same server process, keep the student's environment (warnings shown)."""
+    from nbformat.v4 import new_code_cell, new_notebook
+    from traitlets.config import Config
+
+    from grading.course import KERNEL_ENV
+    from grading.preprocessors import RobustExecute
+
+    for name in KERNEL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    nb = new_notebook(cells=[new_code_cell(
+        "import os\nprint(os.environ.get('PYTHONWARNINGS'), os.environ.get('TF_DETERMINISTIC_OPS'))",
+        metadata={"nbgrader": {"solution": False, "grade": False, "locked": True, "grade_id": "env",
+                               "schema_version": 3}})],
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    config = Config()
+    config.RobustExecute.sandbox = sandbox
+    nb, _ = RobustExecute(config=config).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert [o.get("text") for o in nb.cells[0].outputs] == ["ignore 1\n"]
+    assert "PYTHONWARNINGS" not in os.environ

@@ -60,7 +60,7 @@ def export(tmp_path, gradebook, **kwargs) -> tuple[str, list[dict]]:
 
 def test_rows_parse_to_the_right_columns(tmp_path, gradebook):
     text, rows = export(tmp_path, gradebook)
-    assert list(rows[0]) == COLUMNS == NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status"]
+    assert list(rows[0]) == COLUMNS == NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status", "similarity"]
     assert all(None not in row and len(row) == len(COLUMNS) for row in rows), "a field shifted the columns"
     assert len(rows) == 2 * len(STUDENTS)
     by_key = {(r["assignment"], r["student_id"]): r for r in rows}

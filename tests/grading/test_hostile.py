@@ -1034,7 +1034,7 @@ def test_hostile_text_is_escaped_in_the_table_and_inert_in_the_csv(graded):
         reader = csv.reader(fh)
         header = next(reader)
         rows = list(reader)
-    assert header[-2:] == ["integrity_findings", "integrity"]
+    assert header[-4:] == ["integrity_findings", "integrity", "status", "similarity"]
     assert all(len(r) == len(header) for r in rows), "a field shifted the columns"
     assert not [v for r in rows for v in r if v.startswith(FORMULA_STARTS)], "a field starts like a formula"
     row = graded.csv[ANSI_STUDENT]
