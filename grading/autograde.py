@@ -15,7 +15,8 @@ from grading.engine import Course, NbgraderStepError
 from grading.grade_one import read_submission
 from grading.intake import (ensure_submission_secret, ensure_timestamp, find_misplaced, submission_problem,
                             write_error_feedback)
-from grading.grading_state import GradingState, fingerprint, read_state, write_state
+from grading.grading_state import (GradingState, fingerprint, forget_states_without_submission, grading_inputs,
+                                   read_state, write_state)
 from grading.results import max_points
 from grading.integrity import (IntegrityReport, build_report, failed_report, flag_in_gradebook, read_report,
                                write_report)
@@ -162,18 +163,42 @@ def ensure_in_gradebook(course: Course, assignment: str) -> None:
             present = False
     if not present:
         course.generate_assignment(assignment)
-    due = course.layout.settings.assignment(assignment).due_utc
-    if due is not None:
-        with Gradebook(course.layout.db_url, course.coursedir.course_id) as gb:
-            gb.update_or_create_assignment(assignment, duedate=due)
+    if course.layout.use_settings:
+        from grading.late import sync_due_date
+
+        sync_due_date(course.layout.db_url, course.coursedir.course_id, course.layout.root, assignment)
 
 
-def forget_submission(course: Course, assignment: str, student: str) -> None:
+def manual_grading(gb, assignment: str, student: str) -> bool:
+    """Whether a person graded part of this submission (formgrader: a manual score, extra
+    credit or a comment written by hand)."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        submission = gb.find_submission(assignment, student)
+    except MissingEntry:
+        return False
+    for notebook in submission.notebooks:
+        if any(g.manual_score is not None or g.extra_credit for g in notebook.grades):
+            return True
+        if any(c.manual_comment for c in notebook.comments):
+            return True
+    return False
+
+
+def forget_submission(course: Course, assignment: str, student: str) -> bool:
     """Drop what an earlier grading left for this submission (gradebook rows, autograded
-    notebooks, feedback), so a broken resubmission never keeps a stale grade."""
+    notebooks, feedback), so a broken resubmission never keeps a stale grade. Returns False,
+    and drops nothing, when a person graded part of it: manual grades are never deleted
+    unasked (the submission is flagged for review instead)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(course.layout.db_url, course.coursedir.course_id) as gb:
+        if manual_grading(gb, assignment, student):
+            for notebook in gb.find_submission(assignment, student).notebooks:
+                notebook.flagged = True
+            gb.db.commit()
+            return False
         try:
             gb.remove_submission(assignment, student)
         except MissingEntry:
@@ -183,6 +208,7 @@ def forget_submission(course: Course, assignment: str, student: str) -> None:
     (course.layout.path("integrity") / student / f"{assignment}.json").unlink(missing_ok=True)
     for step in ("autograded", "feedback"):
         shutil.rmtree(course.layout.path(step) / student / assignment, ignore_errors=True)
+    return True
 
 
 def submission_score(course: Course, assignment: str, student: str) -> Cell:
@@ -248,10 +274,12 @@ def _grade_job(layout: CourseLayout, assignment: str, student: str, options: Gra
         cell = submission_score(course, assignment, student)
     except Exception as exc:  # a broken submission must never stop the others
         reason = exc.reason if isinstance(exc, NbgraderStepError) else f"{type(exc).__name__}: {exc}"
-        forget_submission(course, assignment, student)
+        if not forget_submission(course, assignment, student):
+            return JobResult(assignment, student, Cell(error=f"{reason} (its earlier grade is kept because "
+                                                             "it has manual grades; flagged for review)"))
         if options.feedback:  # the student learns why, through release_feedback like any feedback
             try:
-                write_error_feedback(layout, assignment, student, reason)
+                write_error_feedback(layout, assignment, student, student_facing(reason, layout))
             except Exception:  # noqa: BLE001 (the error row is what matters)
                 pass
         return JobResult(assignment, student, Cell(error=reason))
@@ -281,6 +309,17 @@ def _grade_job(layout: CourseLayout, assignment: str, student: str, options: Gra
         except Exception as exc:  # noqa: BLE001 (the grade stands; the table says feedback is missing)
             result.feedback_failure = exc.reason if isinstance(exc, NbgraderStepError) else f"{type(exc).__name__}: {exc}"
     return result
+
+
+def student_facing(reason: str, layout: CourseLayout) -> str:
+    """The reason as a student may read it: the grader's paths rewritten as in feedback."""
+    import tempfile
+
+    from grading.preprocessors.grader_paths import path_rules, scrub_text
+
+    rules = path_rules(str(layout.path("submitted")), [str(layout.root), str(REPO_ROOT)],
+                       sorted({"/tmp", tempfile.gettempdir()}))
+    return scrub_text(reason, rules)
 
 
 def _run_job(args: tuple) -> JobResult:
@@ -380,6 +419,9 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
         if any(a == assignment for a, _ in pairs):
             ensure_in_gradebook(course, assignment)
     report.misplaced = [m.line(layout.path("submitted")) for m in find_misplaced(layout, names)]
+    inputs = {a: grading_inputs(layout, a) for a in names}
+    for assignment in names:
+        forget_states_without_submission(layout, assignment)
     jobs = []
     for assignment, student in pairs:
         # nbgrader's receipts for submissions copied in by hand (release_feedback needs them);
@@ -387,9 +429,11 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
         folder = layout.path("submitted") / student / assignment
         ensure_timestamp(folder)
         ensure_submission_secret(folder)
-        prints[(assignment, student)] = fingerprint(layout, assignment, student)
+        prints[(assignment, student)] = fingerprint(layout, assignment, student, inputs[assignment])
         state = read_state(layout, assignment, student)
-        if not force and state is not None and state.fingerprint == prints[(assignment, student)]:
+        # Errors are tried again every run (a timeout or a killed worker may not recur).
+        if (not force and state is not None and state.status == "graded"
+                and state.fingerprint == prints[(assignment, student)]):
             report.unchanged.append((student, assignment))
         else:
             jobs.append((layout, assignment, student, options))
@@ -440,24 +484,26 @@ def _compare_answers(report: AutogradeReport, layout: CourseLayout, progress: bo
 
 
 def _fill_from_gradebook(report: AutogradeReport, course: Course, only: list[str] | None) -> None:
-    """Cells of the submissions this run left alone (their last grade, or their last error)
-    and of the gradebook's students who submitted nothing (missing)."""
+    """Cells of the submissions this run left alone (their last grade) and of the gradebook's
+    students who submitted nothing (missing). Assignments the gradebook does not know yet
+    (never released, nothing submitted) count for no one's total, as in grades-lms.csv."""
     from nbgrader.api import Gradebook, MissingEntry
 
     layout = course.layout
     with Gradebook(layout.db_url, course.coursedir.course_id) as gb:
+        known = {a.name for a in gb.assignments}
+        for assignment in report.assignments:
+            if assignment not in known:
+                report.max_scores.pop(assignment, None)
         students = {s.id for s in gb.students} | {s for s, _ in report.unchanged}
         for student in sorted(students):
             if only is not None and student not in only:
                 continue
             for assignment in report.assignments:
-                if assignment in report.rows.get(student, {}):
+                if assignment in report.rows.get(student, {}) or assignment not in known:
                     continue
                 cell = Cell(max_score=report.max_scores[assignment], graded_now=False)
-                state = read_state(layout, assignment, student)
-                if (student, assignment) in report.unchanged and state is not None and state.status == "error":
-                    cell.error = state.reason or "could not be graded"
-                elif (student, assignment) in report.unchanged:
+                if (student, assignment) in report.unchanged:
                     try:
                         graded = score_cell(gb.find_submission(assignment, student))
                     except MissingEntry:

@@ -1,7 +1,7 @@
 """``python -m grading``: the instructor's command line over nbgrader.
 
-Subcommands: release, check, autograde, roster, export, similarity, gradebook, grade, demo,
-slides, bundle, wipe (each has ``--help``).
+Subcommands: release, check, collect, autograde, roster, export, similarity, gradebook, grade,
+demo, slides, bundle, wipe (each has ``--help``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,21 @@ def _quiet() -> None:
 def cmd_release(args) -> int:
     from grading.release import release
 
-    for path in release(args.assignments or None):
+    for path in release(args.assignments or None, layout_from(args)):
         print(f"released {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return EXIT_OK
+
+
+def cmd_collect(args) -> int:
+    from grading.collect import CollectError, cli_logger, collect
+
+    try:
+        report = collect(layout_from(args), args.assignment, update=args.update, log=cli_logger())
+    except CollectError as exc:
+        print(f"error: {safe_text(exc, 2000, one_line=False)}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(report.lines()))
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def cmd_check(args) -> int:
@@ -84,20 +96,23 @@ def cmd_autograde(args) -> int:
                               progress=not args.no_progress and not args.json, workers=default_workers(args),
                               unsafe=args.unsafe, limits=limits_from(args, layout), scheduler=args.dask,
                               students=args.student, force=args.force)
+    # Exit 1 whenever something could not be graded: an ERROR row, or a misplaced file.
+    failed = EXIT_FAILED if report.failures or report.misplaced else EXIT_OK
     if args.json:
         print(json.dumps(report.to_json()))
-        return EXIT_FAILED if report.failures else EXIT_OK
+        return failed
     if not report.rows:
         print("no submissions found: put them in grading/submitted/<student_id>/<assignment>/<notebook>.ipynb")
         for line in report.misplaced:
             print(f"MISPLACED {line}")
-        return EXIT_FAILED if report.misplaced else EXIT_OK
+        return failed
     print(report.table())
     print(f"grades exported to {report.csv_path} and {report.lms_csv_path}")
     if report.failures:
         print(f"{len(report.failures)} submission(s) could not be graded (ERROR rows above)", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    if report.misplaced:
+        print(f"{len(report.misplaced)} misplaced file(s) were not graded (MISPLACED lines above)", file=sys.stderr)
+    return failed
 
 
 def cmd_roster(args) -> int:
@@ -214,7 +229,7 @@ def cmd_wipe(args) -> int:
 
     import os
 
-    layout = CourseLayout(root=Path(args.course or os.environ.get("COURSE_ROOT") or REPO_ROOT))
+    layout = CourseLayout(root=Path(args.course or os.environ.get("COURSE_ROOT") or REPO_ROOT).resolve())
     try:
         return run_wipe(layout, dry_run=args.dry_run, yes=args.yes)
     except WipeError as exc:
@@ -301,23 +316,32 @@ def build_parser() -> argparse.ArgumentParser:
                             "with your permissions")
         # Defaults come from course.toml's [limits] (else GradingLimits), resolved in limits_from.
         p.add_argument("--cell-timeout", type=int, default=None, metavar="S",
-                       help=f"seconds one cell may run (default: course.toml, else {d.cell_timeout_s})")
+                       help=f"seconds one cell may run (default: course.toml's [limits], else {d.cell_timeout_s})")
         p.add_argument("--notebook-timeout", type=int, default=None, metavar="S",
-                       help=f"seconds a whole notebook may run, sandbox only (default {d.notebook_timeout_s})")
+                       help=f"seconds a whole notebook may run, sandbox only (default: course.toml's [limits], else {d.notebook_timeout_s})")
         p.add_argument("--memory-mb", type=int, default=None, metavar="MB",
-                       help=f"memory of one kernel, sandbox only (default {d.memory_mb})")
+                       help=f"memory of one kernel, sandbox only (default: course.toml's [limits], else {d.memory_mb})")
         p.add_argument("--max-processes", type=int, default=None, metavar="N",
-                       help=f"processes of one kernel, sandbox only (default {d.max_processes})")
+                       help=f"processes of one kernel, sandbox only (default: course.toml's [limits], else {d.max_processes})")
         p.add_argument("--max-threads", type=int, default=None, metavar="N",
-                       help=f"threads of all of a kernel's processes, sandbox only (default {d.max_threads})")
+                       help=f"threads of all of a kernel's processes, sandbox only (default: course.toml's [limits], else {d.max_threads})")
         p.add_argument("--disk-mb", type=int, default=None, metavar="MB",
-                       help=f"bytes a kernel may write in its working folder, sandbox only (default {d.max_disk_mb})")
+                       help=f"bytes a kernel may write in its working folder, sandbox only (default: course.toml's [limits], else {d.max_disk_mb})")
 
     def add_course(p: argparse.ArgumentParser) -> None:
         p.add_argument("--course", default=None, metavar="DIR",
                        help="course directory (default: $COURSE_ROOT, else this repository)")
 
-    add("release", cmd_release, "Regenerate notebooks/ (the student release) from solutions/ with nbgrader.")
+    p = add("release", cmd_release, "Regenerate notebooks/ (the student release) from solutions/ with nbgrader.")
+    add_course(p)
+    p = add("collect", cmd_collect, "Collect an assignment's submissions from nbgrader's exchange into "
+            "grading/submitted/, refusing (and listing, never deleting) inbound records with links, special "
+            "files, unknown students, another user's ownership or future timestamps. Exits 1 when one was "
+            "refused.", assignments=False)
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--update", action="store_true",
+                   help="replace already collected submissions with newer ones")
+    add_course(p)
     p = add("check", cmd_check, "Check that reference answers get full marks, the blank release scores 0 "
             "without crashing, and the release is in sync and leaks no solution or hidden test.")
     p.add_argument("--workers", type=int, default=None, help="notebooks graded at once (default: cores, max 4)")
@@ -415,8 +439,14 @@ def main(argv: list[str] | None = None) -> int:
     from grading.sandbox import SandboxUnavailableError
     from grading.settings import SettingsError
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return args.func(args)
+    except SQLAlchemyError as exc:  # an unreachable or refusing gradebook database
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: the gradebook database cannot be used: {safe_text(first, 500)}", file=sys.stderr)
+        return EXIT_FAILED
     except (UnknownAssignmentError, UnknownStudentError, NbgraderStepError, SandboxUnavailableError,
             SettingsError, CourseDirError) as exc:
         print(f"error: {safe_text(exc, 2000, one_line=False)}", file=sys.stderr)

@@ -149,9 +149,16 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-    # nbgrader's own pipeline, with Execute swapped for a client that cannot miss a reply.
+    # nbgrader's own pipeline, with Execute swapped for a client that cannot miss a reply, and
+    # course.toml's due date put in the gradebook before nbgrader judges lateness by it.
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    from grading.late import SyncDueDate
+
     default_pipeline = Autograde.class_traits()["autograde_preprocessors"].default()
-    c.Autograde.autograde_preprocessors = [RobustExecute if p is Execute else p for p in default_pipeline]
+    pipeline = [RobustExecute if p is Execute else p for p in default_pipeline]
+    pipeline.insert(pipeline.index(AssignLatePenalties), SyncDueDate)
+    c.Autograde.autograde_preprocessors = pipeline
     # ... and nbgrader's sanitizing steps with duplicated cells and changed flags repaired.
     sanitize = Autograde.class_traits()["sanitize_preprocessors"].default()
     at = sanitize.index(DeduplicateIds)
@@ -191,9 +198,14 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     c.Exchange.assignment_dir = str(layout.root)
     if settings.exchange_root is not None:
         c.Exchange.root = str(settings.exchange_root)
+    # nbgrader's collect with forged, linked or special-file records refused (grading.collect),
+    # for `nbgrader collect` and formgrader as for `python -m grading collect`.
+    c.ExchangeFactory.collect = "grading.collect.SafeExchangeCollect"
     # Due dates and late penalties (course.toml); nbgrader applies them at autograde.
     c.AssignLatePenalties.plugin_class = "grading.late.CoursePenaltyPlugin"
     c.CoursePenaltyPlugin.course_root = str(layout.root) if layout.use_settings else ""
+    c.SyncDueDate.course_root = str(layout.root) if layout.use_settings else ""
+    c.SyncDueDate.course_id = settings.course_id
     return c
 
 
@@ -208,10 +220,11 @@ def course_config(layout: CourseLayout | None = None, limits: GradingLimits | No
     return c
 
 
-#: Where the course layout's own values win over an instructor's file: these say which
-#: course directory a command works on, and the command was given that directory.
+#: Where the course's own values win over an instructor's file: these say which course
+#: directory a command works on (the command was given it), and which course and gradebook
+#: it is (``course.toml``'s: one gradebook for every command, never two).
 _LAYOUT_KEYS = ("root", "source_directory", "release_directory", "submitted_directory",
-                "autograded_directory", "feedback_directory")
+                "autograded_directory", "feedback_directory", "course_id", "db_url")
 
 
 def instructor_config_files(root: Path) -> list[Path]:
@@ -240,6 +253,9 @@ def layer_instructor_config(c: Config, layout: CourseLayout) -> list[Path]:
     for path in files:
         c.merge(PyFileConfigLoader(path.name, path=str(path.parent)).load_config())
     for key, value in keep.items():
+        if c.CourseDirectory.get(key, value) != value and key in ("course_id", "db_url"):
+            print(f"WARNING: CourseDirectory.{key} in your nbgrader_config.py ({', '.join(map(str, files))}) "
+                  f"is ignored for this course: set it in {layout.root / 'course.toml'}", file=sys.stderr)
         c.CourseDirectory[key] = value
     return files
 

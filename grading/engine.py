@@ -130,7 +130,8 @@ class Course:
                   self.api.generate_feedback(assignment, student, force=True))
         # nbgrader's post-convert hook prunes too, but it swallows its own errors.
         graded = [p.stem for p in source_notebooks(assignment, self.layout.path("source"))]
-        prune_feedback_folder(self.layout.path("feedback") / student / assignment, graded)
+        prune_feedback_folder(self.layout.path("feedback") / student / assignment, graded,
+                              receipts_from=self.layout.path("submitted") / student / assignment)
 
     def submitted_students(self, assignment: str) -> list[str]:
         folder = self.layout.path("submitted")

@@ -52,7 +52,7 @@ def configure_feedback(c, layout: CourseLayout) -> None:
     ]
     c.ScrubGraderPaths.roots = sorted({str(layout.root), str(REPO_ROOT)})
     # Issue 19: formgrader and feedback show submissions as inert HTML; feedback holds only it.
-    configure_html_safety(c, *(layout.path(step) for step in ("source", "autograded", "feedback")))
+    configure_html_safety(c, *(layout.path(step) for step in ("source", "autograded", "feedback", "submitted")))
     c.HTMLExporter.filters = {**c.HTMLExporter.get("filters", {}), "tex_math": tex_math}
 
     # Formgrader builds a plain HTMLExporter with nbgrader's "formgrade" template (it sets

@@ -78,15 +78,17 @@ class FeedbackExporter(HTMLExporter):
 
 #: nbgrader's receipts, which ``release_feedback`` reads next to each page (the submission
 #: time; the secret hashed into the released file's name). Plain text, never served as a
-#: page; they come from the student's own submission folder.
+#: page. They are always taken from the submitted folder, never from what grading left:
+#: student code runs in the autograded folder and could rewrite them there.
 NBGRADER_RECEIPTS = frozenset({"timestamp.txt", "submission_secret.txt"})
 RECEIPT_MAX_BYTES = 1024
 
 
-def prune_feedback_folder(folder: Path, notebooks: list[str]) -> list[str]:
+def prune_feedback_folder(folder: Path, notebooks: list[str], receipts_from: Path | None = None) -> list[str]:
     """Delete everything in one feedback folder but ``<notebook>.html`` of ``notebooks``
-    (names without ``.ipynb``) and nbgrader's small receipts (``NBGRADER_RECEIPTS``);
-    return what was removed (relative paths)."""
+    (names without ``.ipynb``), then copy nbgrader's receipts (``NBGRADER_RECEIPTS``) from
+    ``receipts_from`` (the submitted folder) where they are small plain files there; return
+    what was removed (relative paths)."""
     folder = Path(folder)
     if not folder.is_dir() or folder.is_symlink():
         return []
@@ -95,19 +97,23 @@ def prune_feedback_folder(folder: Path, notebooks: list[str]) -> list[str]:
     for path in sorted(folder.iterdir()):
         if path.name in keep and path.is_file() and not path.is_symlink():
             continue
-        if (path.name in NBGRADER_RECEIPTS and path.is_file() and not path.is_symlink()
-                and path.stat().st_size <= RECEIPT_MAX_BYTES):
-            continue
         removed.append(path.name)
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         else:
             path.unlink()
+    if receipts_from is not None and not Path(receipts_from).is_symlink():
+        for name in sorted(NBGRADER_RECEIPTS):
+            source = Path(receipts_from) / name
+            if source.is_file() and not source.is_symlink() and source.stat().st_size <= RECEIPT_MAX_BYTES:
+                shutil.copyfile(source, folder / name, follow_symlinks=False)
+                if name in removed:
+                    removed.remove(name)
     return removed
 
 
-def prune_feedback_hook(source: str, autograded: str, feedback: str, assignment=None, student=None,
-                        notebooks=()):
+def prune_feedback_hook(source: str, autograded: str, feedback: str, submitted: str | None = None,
+                        assignment=None, student=None, notebooks=()):
     """nbgrader's ``GenerateFeedback.post_convert_hook``: prune the feedback folders just
     written (nbgrader passes the autograded notebooks of one submission) to the HTML of the
     assignment's own notebooks (those in ``source``; a notebook the student's code wrote into
@@ -121,10 +127,11 @@ def prune_feedback_hook(source: str, autograded: str, feedback: str, assignment=
         graded = Path(source) / relative.name
         if graded.is_dir():
             names = [name for name in names if (graded / f"{name}.ipynb").is_file()]
-        prune_feedback_folder(Path(feedback) / relative, names)
+        prune_feedback_folder(Path(feedback) / relative, names,
+                              receipts_from=Path(submitted) / relative if submitted else None)
 
 
-def configure_html_safety(c, source: Path, autograded: Path, feedback: Path) -> None:
+def configure_html_safety(c, source: Path, autograded: Path, feedback: Path, submitted: Path | None = None) -> None:
     """Sanitize every HTML rendering of a submission, harden feedback pages, and keep only
     the graded notebooks' HTML in feedback folders (the arguments: the course's folders)."""
     from grading.preprocessors.sanitize import SafeMarkdown, SanitizeSubmission, clean_html
@@ -135,4 +142,4 @@ def configure_html_safety(c, source: Path, autograded: Path, feedback: Path) -> 
     c.HTMLExporter.filters = {"markdown2html": SafeMarkdown, "clean_html": clean_html}
     c.GenerateFeedback.exporter_class = FeedbackExporter
     c.GenerateFeedback.post_convert_hook = functools.partial(
-        prune_feedback_hook, str(source), str(autograded), str(feedback))
+        prune_feedback_hook, str(source), str(autograded), str(feedback), str(submitted) if submitted else None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nbgrader.plugins import LateSubmissionPlugin
+from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 
@@ -31,3 +32,35 @@ class CoursePenaltyPlugin(LateSubmissionPlugin):
         penalty = policy.penalty(score, total_seconds_late)
         self.log.info("late by %.0f s: %s -> penalty %g", total_seconds_late, policy.describe(), penalty)
         return penalty
+
+
+def sync_due_date(db_url: str, course_id: str, course_root: Path, assignment: str) -> None:
+    """Put ``course.toml``'s due date of ``assignment`` into the gradebook (nbgrader computes
+    lateness from the gradebook's), or clear it when ``course.toml`` has none."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from grading.course import course_settings
+
+    due = course_settings(Path(course_root)).assignment(assignment).due_utc
+    with Gradebook(db_url, course_id) as gb:
+        try:
+            current = gb.find_assignment(assignment).duedate
+        except MissingEntry:
+            current = None
+        if current != due:
+            gb.update_or_create_assignment(assignment, duedate=due)
+
+
+class SyncDueDate(NbGraderPreprocessor):
+    """Runs before nbgrader's ``AssignLatePenalties`` in every autograde (``python -m grading``,
+    the ``nbgrader`` command line, formgrader): the due date it judges by is course.toml's."""
+
+    course_root = Unicode("", help="Course directory whose course.toml holds the due dates; empty: "
+                                   "leave the gradebook's due dates alone.").tag(config=True)
+    course_id = Unicode("", help="The course id of the gradebook's entries.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        if self.course_root:
+            info = resources["nbgrader"]
+            sync_due_date(info["db_url"], self.course_id, Path(self.course_root), info["assignment"])
+        return nb, resources

@@ -28,7 +28,9 @@ def lms_rows(gb: Gradebook, integrity_dir: Path | None, per_question: bool = Fal
     questions: dict[str, list[tuple[str, str]]] = {}
     if per_question:
         for assignment in assignments:
-            questions[assignment.name] = [(nb.name, cell.name) for nb in assignment.notebooks
+            several = len(assignment.notebooks) > 1  # grade ids are unique per notebook only
+            questions[assignment.name] = [(nb.name, f"{nb.name}/{cell.name}" if several else cell.name)
+                                          for nb in sorted(assignment.notebooks, key=lambda n: n.name)
                                           for cell in nb.grade_cells]
     header = ["student_id", "last_name", "first_name", "email"]
     for assignment in assignments:
@@ -63,7 +65,8 @@ def lms_rows(gb: Gradebook, integrity_dir: Path | None, per_question: bool = Fal
                 row[f"{name} integrity"] = report.summary() if report else None
                 for notebook, cell in questions.get(name, []):
                     try:
-                        row[f"{name}:{cell}"] = gb.find_grade(cell, notebook, name, student.id).score
+                        row[f"{name}:{cell}"] = gb.find_grade(cell.rsplit("/", 1)[-1], notebook, name,
+                                                              student.id).score
                     except MissingEntry:
                         row[f"{name}:{cell}"] = None
             if similarity is not None:

@@ -11,12 +11,14 @@ their grades are untouched.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-#: A student id is a folder name under grading/submitted/ and nbgrader's exchange.
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+#: A student id is a folder name under grading/submitted/ and part of nbgrader's exchange
+#: record names, which use "+" as their separator (so no "+").
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 ALIASES = {"id": "id", "student_id": "id", "first_name": "first_name", "first": "first_name",
            "last_name": "last_name", "last": "last_name", "email": "email"}
@@ -39,7 +41,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
         text = Path(path).read_text(encoding="utf-8-sig")  # spreadsheets add a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError(f"{path}: cannot be read as UTF-8 text: {exc}") from exc
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))  # a newline inside quotes stays in its field
     try:
         header = next(reader)
     except StopIteration:
@@ -47,12 +49,15 @@ def read_roster(path: Path) -> list[RosterEntry]:
     columns = {}
     for i, name in enumerate(header):
         key = ALIASES.get(name.strip().lower())
+        if key in columns:
+            raise RosterError(f"{path}: two header columns mean {key!r} ({header[columns[key]]!r} and {name!r})")
         if key:
             columns[key] = i
     if "id" not in columns:
         raise RosterError(f"{path}: no 'id' (or 'student_id') column in the header {header!r}")
     problems, entries, seen = [], [], {}
-    for line_no, fields in enumerate(reader, start=2):
+    for fields in reader:
+        line_no = reader.line_num
         if not any(f.strip() for f in fields):
             continue
 
@@ -63,7 +68,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
 
         sid = get("id") or ""
         if not STUDENT_ID.match(sid):
-            problems.append(f"line {line_no}: id {sid!r} must be 1-64 letters, digits or . _ @ + - "
+            problems.append(f"line {line_no}: id {sid!r} must be 1-64 letters, digits or . _ @ - "
                             "(not starting with . or -)")
         elif sid in seen:
             problems.append(f"line {line_no}: id {sid!r} repeats line {seen[sid]}")

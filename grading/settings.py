@@ -99,6 +99,9 @@ def load_settings(root: Path) -> CourseSettings:
     """The settings of the course at ``root`` (``root/course.toml``; defaults if absent)."""
     path = Path(root) / SETTINGS_FILE
     env_url = os.environ.get(GRADEBOOK_URL_ENV) or None
+    if env_url is not None and "://" not in env_url:
+        raise SettingsError(f"${GRADEBOOK_URL_ENV}: {env_url!r} is not a database URL "
+                            "(sqlite:///path or postgresql+psycopg2://...)")
     if not path.is_file():
         return CourseSettings(gradebook_url=env_url)
     try:

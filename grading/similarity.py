@@ -5,12 +5,20 @@ compares the submissions of one assignment with each other and ranks pairs of st
 how much of their answers they share.
 
 What is compared
-    Only answer cells, found through the **release** notebook: each release cell whose
+    Answer cells, found through the **release** notebook: each release cell whose
     nbgrader metadata says ``solution: true``. A submission's metadata is the student's to
     forge, so its own ``solution`` flags are ignored; for each release answer cell the
     submission's *first* cell carrying the same ``grade_id`` is taken, and only when it is of
     the same type (code or markdown). Later duplicates are ignored; a cell of the wrong type
     or with an unreadable source is listed as skipped.
+
+    And the code a student added elsewhere: the trusted checks call functions by name from
+    the kernel, wherever they were defined, so an answer can live in a new cell while the
+    answer cell keeps its stub. Per notebook, every code cell of the submission that is not
+    a release cell (the first cell carrying a release cell's ``grade_id``; later copies
+    count as added) and whose text is not that of a release cell is joined, in order, into
+    one more answer, ``EXTRA_CELLS`` ("(extra cells)"), compared like the others (starter
+    and common code removed, ``min_tokens``), up to ``MAX_EXTRA_CHARS``.
 
 How (copydetect 0.5)
     Each answer is fingerprinted once (``copydetect.CodeFingerprint``): code is tokenized
@@ -96,6 +104,10 @@ COMMON_MIN = 10
 #: Characters of one answer that are compared (an answer is rarely 2,000); the rest is
 #: ignored, with a note, so a megabyte cell costs no more than this.
 MAX_ANSWER_CHARS = 20_000
+#: The pseudo grade id of the code a submission added outside its answer cells (parentheses
+#: and a space: never an nbgrader grade id), and how much of it is compared.
+EXTRA_CELLS = "(extra cells)"
+MAX_EXTRA_CHARS = 5 * MAX_ANSWER_CHARS
 #: Larger submitted notebooks are skipped (outputs included; the course's are far smaller).
 MAX_NOTEBOOK_BYTES = 100_000_000
 #: Markers of the solution region in a source cell (nbgrader's).
@@ -315,6 +327,38 @@ def submitted_answers(nb: dict, cells: list[AnswerCell], student: str
     return answers, skipped
 
 
+def release_cells(release_nb: dict) -> tuple[set[str], set[str]]:
+    """(every grade_id, every code cell's text stripped) of a release notebook: what a
+    submission's added code is told apart from."""
+    grade_ids, code = set(), set()
+    for cell in release_nb["cells"]:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if isinstance(grade_id, str):
+            grade_ids.add(grade_id)
+        source = cell_source(cell)
+        if isinstance(cell, dict) and cell.get("cell_type") == "code" and source is not None:
+            code.add(source.strip())
+    return grade_ids, code
+
+
+def extra_code(nb: dict, release_ids: set[str], release_code: set[str]) -> str:
+    """The code cells a submission added, joined in order: every code cell that is not the
+    first cell carrying a release grade_id and whose text is not a release cell's."""
+    seen: set[str] = set()
+    parts = []
+    for cell in nb["cells"]:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if isinstance(grade_id, str) and grade_id in release_ids and grade_id not in seen:
+            seen.add(grade_id)  # the release cell itself (an answer is compared by its grade_id)
+            continue
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell_source(cell)
+        if source is not None and source.strip() and source.strip() not in release_code:
+            parts.append(source)
+    return "\n".join(parts)
+
+
 def starter_text(source_nb: dict | None, release_nb: dict) -> tuple[list[str], list[str]]:
     """(code, markdown) texts every student was given: all release cells, and the source
     notebook's cells with their solution regions cut out."""
@@ -411,14 +455,14 @@ def similarity_report(layout: CourseLayout, assignment: str, *, min_score: float
     settings = SimilaritySettings(min_score, min_tokens, noise_t, common_fraction, common_min)
     start = time.perf_counter()
     release_paths = check_assignment(layout, assignment)
-    cells, starter = release_side(layout, assignment, release_paths, noise_t)
+    cells, starter, released = release_side(layout, assignment, release_paths, noise_t)
     students = submitted_students(layout, assignment)
     prints: Prints = defaultdict(dict)
     skipped: list[Skipped] = []
     readable = 0
     for student in tqdm(students, desc=f"fingerprint {assignment}", unit="student", disable=_off(progress)):
         readable += fingerprint_submission(layout, assignment, student, release_paths, cells, starter,
-                                           noise_t, prints, skipped)
+                                           noise_t, prints, skipped, released)
     candidates = drop_common(prints, max(common_min, math.ceil(common_fraction * readable)), min_tokens)
     pairs = []
     for a, b in tqdm(sorted(candidates), desc=f"compare {assignment}", unit="pair", disable=_off(progress)):
@@ -431,12 +475,15 @@ def similarity_report(layout: CourseLayout, assignment: str, *, min_score: float
 
 
 def release_side(layout: CourseLayout, assignment: str, release_paths: list[Path], k: int
-                 ) -> tuple[list[AnswerCell], dict[str, set[int]]]:
-    """The release's answer cells, and the starter code's fingerprints by cell kind."""
+                 ) -> tuple[list[AnswerCell], dict[str, set[int]], dict[str, tuple[set[str], set[str]]]]:
+    """The release's answer cells, the starter code's fingerprints by cell kind, and each
+    notebook's ``release_cells`` (by notebook name)."""
     cells: list[AnswerCell] = []
     starter: dict[str, set[int]] = {"code": set(), "markdown": set()}
+    released: dict[str, tuple[set[str], set[str]]] = {}
     for path in release_paths:
         release_nb = read_notebook_json(path)
+        released[path.stem] = release_cells(release_nb)
         source_path = layout.path("source") / assignment / path.name
         source_nb = read_notebook_json(source_path) if source_path.is_file() else None
         cells += release_answer_cells(release_nb, path.stem)
@@ -444,14 +491,17 @@ def release_side(layout: CourseLayout, assignment: str, release_paths: list[Path
         for kind, chunks in (("code", code), ("markdown", text)):
             for chunk in chunks:
                 starter[kind] |= fingerprint(chunk, kind, k).hashes
-    return cells, starter
+    return cells, starter, released
 
 
 def fingerprint_submission(layout: CourseLayout, assignment: str, student: str, release_paths: list[Path],
                            cells: list[AnswerCell], starter: dict[str, set[int]], k: int,
-                           prints: Prints, skipped: list[Skipped]) -> bool:
+                           prints: Prints, skipped: list[Skipped],
+                           released: dict[str, tuple[set[str], set[str]]] | None = None) -> bool:
     """Fingerprint one student's answers into ``prints`` (starter code removed), noting what
-    is skipped; True when at least one of the student's notebooks could be read."""
+    is skipped; True when at least one of the student's notebooks could be read. With
+    ``released`` (``release_side``'s), the code the student added is one more answer,
+    ``EXTRA_CELLS``."""
     folder = layout.path("submitted") / student
     if folder.is_symlink() or (folder / assignment).is_symlink():
         skipped.append(Skipped(student, "", "the submission folder is a link"))
@@ -476,6 +526,16 @@ def fingerprint_submission(layout: CourseLayout, assignment: str, student: str, 
                 fp = fingerprint(answers[cell.grade_id], cell.kind, k)
                 drop_fingerprints(fp, starter[cell.kind])
                 prints[(cell.notebook, cell.grade_id)][student] = fp
+        if released is not None and path.stem in released:
+            extra = extra_code(nb, *released[path.stem])
+            if len(extra) > MAX_EXTRA_CHARS:
+                skipped.append(Skipped(student, path.stem, f"added code cells of {len(extra)} characters: "
+                                       f"only the first {MAX_EXTRA_CHARS} compared", EXTRA_CELLS))
+                extra = extra[:MAX_EXTRA_CHARS]
+            if extra:
+                fp = fingerprint(extra, "code", k)
+                drop_fingerprints(fp, starter["code"])
+                prints[(path.stem, EXTRA_CELLS)][student] = fp
     return readable
 
 

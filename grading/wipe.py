@@ -25,9 +25,9 @@ from grading.textsafe import safe_text
 
 #: Layout steps whose folders hold one sub-folder per student.
 STUDENT_FOLDERS = ("submitted", "autograded", "feedback", "integrity")
-#: Where grade exports land: ``autograde`` writes ``grading/grades.csv``, ``nbgrader export``
-#: run from the course root writes ``grades.csv`` there.
-GRADE_EXPORTS = ("grading/grades.csv", "grades.csv")
+#: Where grade exports land: ``autograde`` and ``export`` write ``grading/grades.csv`` and
+#: ``grading/grades-lms.csv``, ``nbgrader export`` run from the course root ``grades.csv``.
+GRADE_EXPORTS = ("grading/grades.csv", "grading/grades-lms.csv", "grades.csv")
 #: Files SQLite keeps next to a database while it is open or after a crash.
 SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
 

@@ -5,9 +5,11 @@
 #     COURSE_ROOT=/home/teacher/dl-course COURSE_HUB_AUTHENTICATOR=... \
 #         jupyterhub -f hub/jupyterhub_config.py
 #
-# Everything that differs between machines comes from environment variables (below, all
-# named COURSE_*), the course itself from COURSE_ROOT/course.toml ([course] id and
-# exchange_root). docs/instructor-guide.md explains the set-up; tests/test_jupyterhub.py runs
+# Students' servers run from a students-only Python environment (COURSE_HUB_STUDENT_SINGLEUSER):
+# never the course clone's .venv, whose editable install points into the clone (trusted checks,
+# solutions, gradebook). Everything that differs between machines comes from environment
+# variables (below, all named COURSE_*), the course itself from COURSE_ROOT/course.toml
+# ([course] id and exchange_root). docs/instructor-guide.md explains the set-up; tests/test_jupyterhub.py runs
 # this file for real on localhost. Kubernetes: hub/z2jh-values.yaml instead of this file.
 from __future__ import annotations
 
@@ -54,6 +56,22 @@ c.JupyterHub.cookie_secret_file = str(STATE_DIR / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(STATE_DIR / "jupyterhub.pid")
 # Behind TLS: terminate HTTPS in front of the hub (nginx, Caddy) or set ssl_cert/ssl_key here.
 
+# Browser isolation. With one domain for every server, an instructor (a hub admin) who opens a
+# student's server runs the student's JavaScript with the instructor's cookies. A real course
+# sets COURSE_HUB_SUBDOMAIN_HOST (https://hub.example.edu; wildcard DNS and certificate for
+# *.hub.example.edu): every user's server gets a domain of its own (docs/instructor-guide.md).
+SUBDOMAIN_HOST = _env("COURSE_HUB_SUBDOMAIN_HOST")
+if SUBDOMAIN_HOST:
+    c.JupyterHub.subdomain_host = SUBDOMAIN_HOST
+# `__Host-` cookies (no subdomain can set or shadow the hub's cookie): HTTPS only, so on when
+# the public URL is https:// or COURSE_HUB_HTTPS=1 (TLS terminated by a proxy in front).
+PUBLIC_HTTPS = (_env("COURSE_HUB_HTTPS") == "1" or c.JupyterHub.bind_url.startswith("https://")
+                or SUBDOMAIN_HOST.startswith("https://"))
+c.JupyterHub.cookie_host_prefix_enabled = PUBLIC_HTTPS
+# Servers ignore Jupyter config files in the user's home (~/.jupyter, ~/.local/share/jupyter):
+# a student cannot change what their server (or an instructor visiting it) loads.
+c.Spawner.disable_user_config = True
+
 # configurable-http-proxy from hub/package-lock.json (`make hub-proxy`), not a global npm install.
 PROXY = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
 if PROXY.exists():
@@ -99,8 +117,29 @@ if HOME_TEMPLATE:
 if os.getuid() == 0:
     # The testing spawner runs every server as the hub's own user: root in a CI container.
     c.SimpleLocalProcessSpawner.args = ["--allow-root"]
-# The hub's own environment has the course's packages (requirements.lock): start the same one.
-c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
+# Staff servers: the hub's own environment (the course clone's .venv: grading, formgrader).
+STAFF_SINGLEUSER = str(Path(sys.executable).with_name("jupyterhub-singleuser"))
+c.Spawner.cmd = [STAFF_SINGLEUSER]
+# Students' servers: a students-only environment (requirements-student.lock, jupyterhub,
+# helpers; no grading package, no path into the course clone). docs/instructor-guide.md builds
+# it; the hub refuses to start without it.
+STUDENT_SINGLEUSER = _env("COURSE_HUB_STUDENT_SINGLEUSER")
+SHARED_ENV_FOR_TESTING = _env("COURSE_HUB_SHARED_ENV_FOR_TESTING") == "1"
+if STUDENT_SINGLEUSER:
+    if not os.access(STUDENT_SINGLEUSER, os.X_OK):
+        raise CourseHubConfigError(f"COURSE_HUB_STUDENT_SINGLEUSER={STUDENT_SINGLEUSER}: not an "
+                                   "executable jupyterhub-singleuser")
+    if Path(STUDENT_SINGLEUSER).resolve() == Path(STAFF_SINGLEUSER).resolve():
+        raise CourseHubConfigError("COURSE_HUB_STUDENT_SINGLEUSER is the hub's (staff) environment: "
+                                   "students need one without the course's grading package")
+elif SHARED_ENV_FOR_TESTING:
+    STUDENT_SINGLEUSER = STAFF_SINGLEUSER
+else:
+    raise CourseHubConfigError(
+        "set COURSE_HUB_STUDENT_SINGLEUSER to the jupyterhub-singleuser of a students-only "
+        "environment (docs/instructor-guide.md, 'On JupyterHub'): the hub's own environment "
+        "imports the course clone (trusted checks, solutions, gradebook), which students must "
+        "not read. COURSE_HUB_SHARED_ENV_FOR_TESTING=1 skips this for tests only")
 c.Spawner.default_url = "/lab"
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 180
@@ -111,7 +150,9 @@ COMMON_ENV = {"COURSE_ID": SETTINGS.course_id, "COURSE_EXCHANGE_ROOT": str(EXCHA
 #: Given only to staff servers: the gradebook password and the trusted checks' folders must
 #: never reach a student's server (a student could read them from the environment).
 STAFF_ENV_KEYS = (GRADEBOOK_URL_ENV, "COURSE_CHECK_DIRS")
-STUDENT_CONFIG = HUB_DIR / "jupyter-config" / "student"
+#: Students' nbgrader settings; with the course clone at mode 0700 (as it must be), a copy
+#: students can read: COURSE_HUB_STUDENT_CONFIG_DIR (docs/instructor-guide.md).
+STUDENT_CONFIG = Path(_env("COURSE_HUB_STUDENT_CONFIG_DIR") or HUB_DIR / "jupyter-config" / "student")
 
 
 def course_pre_spawn_hook(spawner) -> None:
@@ -125,6 +166,10 @@ def course_pre_spawn_hook(spawner) -> None:
         env.update({k: os.environ[k] for k in STAFF_ENV_KEYS if os.environ.get(k)})
     elif "students" in groups:
         env["JUPYTER_CONFIG_PATH"] = str(STUDENT_CONFIG)
+        spawner.cmd = [STUDENT_SINGLEUSER]
+        # The students' environment first on PATH (terminals, `python`, `pip`), not the hub's.
+        env["PATH"] = os.pathsep.join([str(Path(STUDENT_SINGLEUSER).parent),
+                                       "/usr/local/bin", "/usr/bin", "/bin"])
     else:
         raise CourseHubConfigError(f"{spawner.user.name} is in none of the course's groups")
     spawner.environment.update(env)
@@ -135,7 +180,9 @@ c.Spawner.pre_spawn_hook = course_pre_spawn_hook
 # --- Roles -------------------------------------------------------------------------------------
 # Instructors are hub admins (above). Graders may open the instructors' servers, where
 # formgrader runs, but not the students'. Students get the default "user" role: their own
-# server only.
+# server only. Caution: access to an instructor's server is everything that instructor can do
+# there (a terminal: the gradebook, the trusted checks, solutions); docs/instructor-guide.md
+# ("Graders") gives the alternative of a separate grading account.
 c.JupyterHub.load_roles = [
     {"name": "course-grader", "groups": ["graders"],
      "scopes": [f"access:servers!user={name}" for name in INSTRUCTORS] + ["read:users:name"]},

@@ -154,6 +154,11 @@ def hub(tmp_path):
         "COURSE_HUB_API_TOKEN": token,
         # The tiny fixture's trusted checks (staff servers only; see the pre-spawn hook).
         "COURSE_CHECK_DIRS": str(FIXTURE_CHECKS),
+        # Students' servers from the hub's own environment: building a second, students-only
+        # environment (TensorFlow and all) would take minutes and gigabytes here, and this
+        # test's users are one unix account anyway. A real hub refuses to start like this
+        # (test_the_hub_refuses_students_the_staff_environment).
+        "COURSE_HUB_SHARED_ENV_FOR_TESTING": "1",
     })
     log = tmp_path / "jupyterhub.log"
     with open(log, "wb") as out:
@@ -265,47 +270,159 @@ def test_a_course_round_trip_through_jupyterhub(hub):
         assert feedback_score(page["content"]) == (expected, 4.0)
 
 
+# --- The hub's configuration, loaded without starting a hub -----------------------------
+
+LOAD_HUB_CONFIG = """
+import json
+from traitlets.config.loader import PyFileConfigLoader
+c = PyFileConfigLoader("jupyterhub_config.py", path=%r).load_config()
+print(json.dumps({"disable_user_config": c.Spawner.disable_user_config,
+                  "subdomain_host": c.JupyterHub.get("subdomain_host"),
+                  "cookie_host_prefix_enabled": c.JupyterHub.cookie_host_prefix_enabled,
+                  "cmd": c.Spawner.cmd}))
+"""
+
+
+def load_hub_config(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run hub/jupyterhub_config.py as JupyterHub would (traitlets' loader) in a fresh Python
+    with only ``env`` (plus a course folder and a dummy login) set."""
+    course = tmp_path / "course"
+    course.mkdir(exist_ok=True)
+    (course / "course.toml").write_text(
+        f'[course]\nid = "{COURSE_ID}"\nexchange_root = "{tmp_path / "exchange"}"\n')
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_", "COURSE_"))}
+    clean.update({"COURSE_ROOT": str(course), "COURSE_HUB_AUTHENTICATOR": "dummy",
+                  "COURSE_HUB_STUDENTS": "alice", "COURSE_HUB_INSTRUCTORS": "teacher", **env})
+    return subprocess.run([sys.executable, "-c", LOAD_HUB_CONFIG % str(HUB_CONFIG.parent)],
+                          cwd=REPO_ROOT, env=clean, capture_output=True, text=True, timeout=120)
+
+
+def test_the_hub_refuses_students_the_staff_environment(tmp_path):
+    refused = load_hub_config(tmp_path)
+    assert refused.returncode != 0
+    assert "CourseHubConfigError: set COURSE_HUB_STUDENT_SINGLEUSER" in refused.stderr
+    # The hub's own jupyterhub-singleuser is the staff environment: refused as the students' too.
+    staff = str(Path(sys.executable).with_name("jupyterhub-singleuser"))
+    same = load_hub_config(tmp_path, COURSE_HUB_STUDENT_SINGLEUSER=staff)
+    assert same.returncode != 0 and "is the hub's (staff) environment" in same.stderr
+    # A separate students' environment (any executable stands in for it: nothing is started).
+    student = tmp_path / "student-venv" / "bin" / "jupyterhub-singleuser"
+    student.parent.mkdir(parents=True)
+    student.write_text("#!/bin/sh\n")
+    student.chmod(0o755)
+    ok = load_hub_config(tmp_path, COURSE_HUB_STUDENT_SINGLEUSER=str(student))
+    assert ok.returncode == 0, ok.stderr
+    testing = load_hub_config(tmp_path, COURSE_HUB_SHARED_ENV_FOR_TESTING="1")
+    assert testing.returncode == 0, testing.stderr
+
+
+def test_the_hub_isolates_servers_from_user_config_and_each_other(tmp_path):
+    import json
+
+    plain = load_hub_config(tmp_path, COURSE_HUB_SHARED_ENV_FOR_TESTING="1")
+    assert plain.returncode == 0, plain.stderr
+    config = json.loads(plain.stdout)
+    assert config["disable_user_config"] is True
+    assert config["subdomain_host"] is None  # localhost test: no per-user domains
+    assert config["cookie_host_prefix_enabled"] is False  # __Host- cookies need HTTPS
+
+    real = load_hub_config(tmp_path, COURSE_HUB_SHARED_ENV_FOR_TESTING="1",
+                           COURSE_HUB_SUBDOMAIN_HOST="https://hub.example.edu")
+    assert real.returncode == 0, real.stderr
+    config = json.loads(real.stdout)
+    assert config["subdomain_host"] == "https://hub.example.edu"
+    assert config["cookie_host_prefix_enabled"] is True and config["disable_user_config"] is True
+
+
+def test_the_settings_the_hub_uses_exist_in_this_jupyterhub():
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.spawner import Spawner
+
+    for cls, names in ((JupyterHub, ("subdomain_host", "cookie_host_prefix_enabled")),
+                       (Spawner, ("disable_user_config", "pre_spawn_hook", "cmd"))):
+        for name in names:
+            assert cls.class_traits(config=True).get(name), f"{cls.__name__}.{name} is no setting"
+
+
 # --- Static checks of what cannot run here ----------------------------------------------
 
 DOCKERFILE = REPO_ROOT / "hub" / "Dockerfile"
 VALUES = REPO_ROOT / "hub" / "z2jh-values.yaml"
 
 
-def dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) of hub/Dockerfile, continuation lines joined."""
+def dockerfile_stages() -> dict[str, list[tuple[str, str]]]:
+    """hub/Dockerfile's stages by name, each its (INSTRUCTION, arguments) with those of the
+    stage it is built FROM first; continuation lines joined. The last stage also as ""."""
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    return [(ln.split(None, 1)[0].upper(), ln.split(None, 1)[1] if " " in ln else "") for ln in lines]
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for ln in lines:
+        op, args = ln.split(None, 1)[0].upper(), (ln.split(None, 1)[1] if " " in ln else "")
+        if op == "FROM":
+            image, _, name = args.partition(" AS ")
+            current = list(stages.get(image.strip(), [])) + [(op, image.strip())]
+            stages[name.strip()] = current
+        current.append((op, args))
+    stages[""] = current
+    return stages
 
 
-def test_the_image_installs_the_lock_file_on_the_python_it_was_compiled_with():
-    steps = dockerfile_instructions()
-    base = next(args for op, args in steps if op == "FROM")
+def pip_installs(steps) -> list[str]:
+    return [args for op, args in steps if op == "RUN" and "pip install" in args]
+
+
+def test_the_images_install_lock_files_on_the_python_they_were_compiled_with():
+    stages = dockerfile_stages()
+    base = stages["base"][0][1]
     version = re.fullmatch(r"python:(3\.\d+)-slim-\w+", base)
     assert version, f"the image must start from an official python image, not {base!r}"
     requires = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert f"{version[1]}.0" in SpecifierSet(requires)
-    compiled = re.search(r"pip-compile with Python (3\.\d+)", (REPO_ROOT / "requirements.lock").read_text())
+    lock = (REPO_ROOT / "requirements.lock").read_text()
+    compiled = re.search(r"pip-compile with Python (3\.\d+)", lock)
     assert compiled and compiled[1] == version[1], "the image's Python differs from the lock file's"
 
-    runs = [args for op, args in steps if op == "RUN"]
-    locked = [r for r in runs if "pip install" in r and "-r requirements.lock" in r]
-    course = [r for r in runs if "pip install" in r and "--no-deps" in r and "-e ." in r]
-    assert locked and course, "pip install -r requirements.lock, then the course with --no-deps"
-    assert runs.index(locked[0]) < runs.index(course[0])
-    # No other pip install: every Python package the image has is pinned by the lock file.
-    assert [r for r in runs if "pip install" in r] == [locked[0], course[0]]
-    assert next(args for op, args in steps if op == "CMD") == '["jupyterhub-singleuser"]'
+    staff, student = pip_installs(stages["staff"]), pip_installs(stages["student"])
+    assert "-r requirements.lock" in staff[0] and "--no-deps" in staff[-1] and "-e ." in staff[-1]
+    assert "-r requirements-student.lock" in student[0]
+    # Every other install: constrained by requirements.lock, and a package the lock pins or
+    # one pinned exactly here.
+    for install in staff[1:-1] + student[1:]:
+        assert "-c requirements.lock" in install, install
+        package = install.split()[-1]
+        assert "==" in package or re.search(rf"^{re.escape(package)}==", lock, re.M), install
+    assert any(i.split()[-1] == "jupyterhub" for i in student), "students need jupyterhub-singleuser"
+    assert ("CMD", '["jupyterhub-singleuser"]') in stages["base"]
 
 
-def test_the_image_copies_what_the_servers_need():
-    copied = {}
-    for op, args in dockerfile_instructions():
+def copies(steps) -> dict[str, str]:
+    found = {}
+    for op, args in steps:
         if op == "COPY":
             *sources, dest = args.split()
             for source in sources:
                 assert (REPO_ROOT / source).exists(), f"COPY {source}: no such path in the repository"
-                copied[source] = dest
+                found[source.rstrip("/")] = dest
+    return found
+
+
+def test_the_student_image_has_helpers_and_no_grading_code():
+    stages = dockerfile_stages()
+    assert stages[""] == stages["student"], "a build without --target must give the student image"
+    copied = copies(stages["student"])
+    for secret in ("grading", "solutions", "pyproject.toml", "."):
+        assert not any(src == secret or src.startswith(secret + "/") for src in copied), secret
+    assert not any("check" in src for src in copied)
+    assert copied["helpers"] == "/opt/course-helpers/helpers"
+    assert copied["hub/jupyter-config/student"] == "/opt/course/hub/jupyter-config/student"
+    assert not any("-e ." in i or " . " in f"{i} " for i in pip_installs(stages["student"]))
+    runs = " ".join(args for op, args in stages["student"] if op == "RUN")
+    assert "echo /opt/course-helpers >" in runs and ".pth" in runs
+
+
+def test_the_staff_image_copies_what_the_servers_need():
+    copied = copies(dockerfile_stages()["staff"])
     packages = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
     needed = {"requirements.lock", "pyproject.toml", "README.md", "hub/jupyter-config",
               *(p for p in packages["include"] if "*" not in p)}
@@ -334,16 +451,102 @@ def test_the_kubernetes_values_match_the_chart_and_the_course():
     assert isinstance(user["image"]["name"], str) and user["image"]["name"]
     assert isinstance(user["image"]["tag"], str) and user["image"]["tag"] not in ("", "latest")
     assert user["memory"]["limit"] and user["cpu"]["limit"]
-
-    # The exchange: a shared volume mounted where the students' nbgrader settings look.
-    exchange = user["extraEnv"]["COURSE_EXCHANGE_ROOT"]
-    claims = {v["name"] for v in user["storage"]["extraVolumes"] if "persistentVolumeClaim" in v}
-    mounts = {m["mountPath"]: m["name"] for m in user["storage"]["extraVolumeMounts"]}
-    assert mounts.get(exchange) in claims
-    student_config = REPO_ROOT / "hub" / "jupyter-config" / "student" / "nbgrader_config.py"
-    assert all(name in student_config.read_text() for name in ("COURSE_ID", "COURSE_EXCHANGE_ROOT"))
-    assert "/opt/course/hub/jupyter-config/student" in values["hub"]["extraConfig"]["course-groups"]
-
     groups = values["hub"]["config"]["JupyterHub"]["load_groups"]
     assert {"instructors", "graders", "students"} <= set(groups)
-    compile(values["hub"]["extraConfig"]["course-groups"], "course-groups", "exec")
+    # Every hub.config setting is one this JupyterHub has (a typo would be ignored silently).
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.auth import Authenticator
+    from jupyterhub.spawner import Spawner
+    for cls in (JupyterHub, Authenticator, Spawner):
+        unknown = set(values["hub"]["config"].get(cls.__name__, {})) - set(cls.class_traits(config=True))
+        assert not unknown, f"{cls.__name__}: {unknown}"
+    assert values["hub"]["config"]["Spawner"]["disable_user_config"] is True
+    assert values["hub"]["config"]["JupyterHub"]["subdomain_host"].startswith("https://")
+
+
+def test_kubernetes_students_share_no_writable_exchange_and_use_ngshare():
+    values = yaml.safe_load(VALUES.read_text())
+    user = values["singleuser"]
+    # Every pod runs as the same uid: a writable volume mounted in more than one user's pod
+    # lets each student read, delete and replace the others' files (nbgrader only checks
+    # folder ownership). The home volume (storage.type dynamic) is per user.
+    assert isinstance(user["uid"], int)
+    mounts = user["storage"].get("extraVolumeMounts", []) + [
+        m for c in user.get("initContainers", []) + user.get("extraContainers", [])
+        for m in c.get("volumeMounts", [])]
+    writable = [m for m in mounts if not m.get("readOnly")]
+    assert not writable, f"shared writable volumes in every user's pod: {writable}"
+    assert "COURSE_EXCHANGE_ROOT" not in user["extraEnv"]
+    assert not any(p.get("kubespawner_override", {}).get("volume_mounts")
+                   for p in user.get("profileList", []))
+    # ngshare: a hub service with a role, and the servers' exchange URL pointing at it.
+    service = values["hub"]["services"]["ngshare"]
+    assert service["url"] and service["apiToken"]
+    assert user["extraEnv"]["COURSE_NGSHARE_URL"].startswith(service["url"])
+    assert values["hub"]["loadRoles"]["ngshare"]["services"] == ["ngshare"]
+
+
+def test_the_nbgrader_settings_use_ngshare_when_given_its_url(tmp_path):
+    # ngshare_exchange is not installed here (it is only in the images): a stand-in module
+    # records what the course's settings ask of it.
+    (tmp_path / "ngshare_exchange.py").write_text(
+        "def configureExchange(c, ngshare_url=None):\n"
+        "    c.ExchangeFactory.exchange = 'ngshare_exchange.Exchange'\n"
+        "    c.NgshareTest.url = ngshare_url\n")
+    script = ("import json, sys\n"
+              "from traitlets.config.loader import PyFileConfigLoader\n"
+              "c = PyFileConfigLoader('nbgrader_config.py', path=sys.argv[1]).load_config()\n"
+              "print(json.dumps({'url': c.NgshareTest.get('url'), 'root': c.Exchange.get('root'),"
+              " 'course': c.CourseDirectory.get('course_id')}))\n")
+    url = "http://ngshare.dl-course.svc.cluster.local:8080/services/ngshare"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "COURSE_"))}
+    env.update(PYTHONPATH=str(tmp_path), COURSE_ID=COURSE_ID, COURSE_NGSHARE_URL=url,
+               JUPYTERHUB_USER="alice")
+    import json
+    for role, expected_course in (("student", COURSE_ID), ("staff", None)):
+        folder = REPO_ROOT / "hub" / "jupyter-config" / role
+        done = subprocess.run([sys.executable, "-c", script, str(folder)], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == {"url": url, "root": None, "course": expected_course}
+    # Without ngshare the students' settings use the shared folder (one machine).
+    del env["COURSE_NGSHARE_URL"]
+    env["COURSE_EXCHANGE_ROOT"] = "/srv/nbgrader/exchange"
+    done = subprocess.run([sys.executable, "-c", script, str(REPO_ROOT / "hub" / "jupyter-config" / "student")],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["root"] == "/srv/nbgrader/exchange"
+
+
+def test_the_kubernetes_hook_gives_staff_the_staff_image(monkeypatch):
+    import types
+
+    from traitlets.config import Config
+
+    values = yaml.safe_load(VALUES.read_text())
+    custom = values["custom"]
+    z2jh = types.ModuleType("z2jh")  # the chart's hub image module; stands in here
+    z2jh.get_config = lambda key: custom[key.removeprefix("custom.")]
+    monkeypatch.setitem(sys.modules, "z2jh", z2jh)
+    c = Config()
+    code = values["hub"]["extraConfig"]["course-groups"]
+    exec(compile(code, "course-groups", "exec"), {"c": c})
+    hook = c.KubeSpawner.pre_spawn_hook
+
+    def spawn(*groups):
+        user = types.SimpleNamespace(name="u", groups=[types.SimpleNamespace(name=g) for g in groups])
+        spawner = types.SimpleNamespace(user=user, environment={}, image=None)
+        hook(spawner)
+        return spawner
+
+    student_image = f"{values['singleuser']['image']['name']}:{values['singleuser']['image']['tag']}"
+    assert custom["staffImage"] != student_image
+    student = spawn("students")
+    assert student.image is None  # keeps singleuser.image: the student target
+    assert student.environment["JUPYTER_CONFIG_PATH"] == "/opt/course/hub/jupyter-config/student"
+    for group in ("instructors", "graders"):
+        staff = spawn(group)
+        assert staff.image == custom["staffImage"]
+        assert staff.environment["JUPYTER_CONFIG_PATH"] == "/opt/course/hub/jupyter-config/staff"
+    with pytest.raises(RuntimeError, match="none of the course's groups"):
+        spawn()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -72,14 +73,134 @@ _ARG = re.compile(r"\\arg(?![A-Za-z])")
 #: Elements whose text MathJax does not typeset either.
 SKIP_TAGS = frozenset({"pre", "code", "textarea", "script", "style", "noscript", "title", "math", "svg"})
 
-_DELIMITED = re.compile(r"""
-    (?P<escaped>\\\$)
-  | \$\$(?P<dollars>(?:\\.|[^\\$])+?)\$\$
-  | \\\[(?P<bracket>.+?)\\\]
-  | (?P<env>\\begin\{(?P<name>[A-Za-z]+\*?)\}.+?\\end\{(?P=name)\})
-  | \\\((?P<paren>.+?)\\\)
-  | \$(?P<dollar>(?:\\.|[^\\$])+?)\$
-""", re.S | re.X)
+#: A candidate opener (or escaped dollar), and what stops a ``$``-formula's scan.
+_BACKSLASH_OR_DOLLAR = re.compile(r"[\\$]")
+_BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
+_END = re.compile(r"\\end\{([A-Za-z]+\*?)\}")
+
+
+@dataclass(frozen=True)
+class Span:
+    r"""One delimited piece of a text: ``text[start:end]``; ``tex`` None for an escaped ``\$``."""
+
+    start: int
+    end: int
+    tex: str | None
+    display: bool
+
+
+class TexScanner:
+    r"""The delimited math of ``text``, left to right, in linear time.
+
+    It finds what this regex found with ``finditer`` (the alternatives tried in this order
+    at each position, no two spans overlapping), which ``tests/grading/test_feedback.py``
+    keeps as the reference::
+
+        (?P<escaped>\\\$)
+      | \$\$(?P<dollars>(?:\\.|[^\\$])+?)\$\$
+      | \\\[(?P<bracket>.+?)\\\]
+      | (?P<env>\\begin\{(?P<name>[A-Za-z]+\*?)\}.+?\\end\{(?P=name)\})
+      | \\\((?P<paren>.+?)\\\)
+      | \$(?P<dollar>(?:\\.|[^\\$])+?)\$          (re.S | re.X)
+
+    The regex scanned to the end of the text for every ``\[``, ``\(`` or ``\begin{x}``
+    that never closes, so its time grew with the square of the length (a student's cell
+    of ``\begin{a}`` repeated stalled the feedback and formgrader pages). Here the
+    positions of each closer (``\]``, ``\)``, ``\end{name}`` per name) are listed once and
+    each opener takes the first one after it by bisection. A ``$`` scans to the next ``$``
+    it can see (a backslash escapes one character); a scan that runs to the end of the text
+    leaves every later ``$`` escaped or inside another span, so these scans are linear in
+    all. ``steps`` counts the work (candidates visited, closers listed, scan stops, look-ups).
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.steps = 0
+        self._closers: dict[str, list[int]] | None = None
+        self._ends: dict[str, list[int]] = {}
+
+    def _listed(self) -> None:
+        text = self.text
+        self._closers = {"[": [], "(": []}
+        for kind, closer in (("[", "\\]"), ("(", "\\)")):
+            at = text.find(closer)
+            while at >= 0:
+                self._closers[kind].append(at)
+                at = text.find(closer, at + 2)  # a closer cannot overlap itself
+        ends: dict[str, list[int]] = {}
+        for match in _END.finditer(text):
+            ends.setdefault(match.group(1), []).append(match.start())
+        self._ends = ends
+        self.steps += 1 + sum(map(len, self._closers.values())) + sum(map(len, ends.values()))
+
+    def _next(self, positions: list[int], at: int) -> int | None:
+        """The first of ``positions`` (sorted) at or after ``at``."""
+        self.steps += 1
+        i = bisect_left(positions, at)
+        return positions[i] if i < len(positions) else None
+
+    def _dollar(self, at: int) -> int | None:
+        r"""Where ``(?:\\.|[^\\$])*`` from ``at`` stops at a ``$``; None at the end."""
+        text = self.text
+        while True:
+            self.steps += 1
+            match = _BACKSLASH_OR_DOLLAR.search(text, at)
+            if match is None:
+                return None
+            at = match.start()
+            if text[at] == "$":
+                return at
+            if at + 1 >= len(text):  # a lone backslash at the end escapes nothing
+                return None
+            at += 2
+
+    def _match(self, i: int) -> Span | None:
+        """The span starting at ``i`` (a backslash or a dollar), if one does."""
+        text = self.text
+        if text[i] == "$":
+            if text.startswith("$$", i):
+                stop = self._dollar(i + 2)
+                if stop is not None and stop > i + 2 and text.startswith("$$", stop):
+                    return Span(i, stop + 2, text[i + 2:stop], True)
+            stop = self._dollar(i + 1)
+            if stop is not None and stop > i + 1:
+                return Span(i, stop + 1, text[i + 1:stop], False)
+            return None
+        after = text[i + 1:i + 2]
+        if after == "$":
+            return Span(i, i + 2, None, False)
+        if after not in ("[", "(", "b"):
+            return None
+        if self._closers is None:
+            self._listed()
+        if after in "[(":
+            close = self._next(self._closers[after], i + 3)  # at least one character inside
+            if close is None:
+                return None
+            return Span(i, close + 2, text[i + 2:close], after == "[")
+        begin = _BEGIN.match(text, i)
+        if begin is None:
+            return None
+        name = begin.group(1)
+        close = self._next(self._ends.get(name, []), begin.end() + 1)
+        if close is None:
+            return None
+        end = close + len(name) + 6  # \\end{name}
+        return Span(i, end, text[i:end], True)
+
+    def __iter__(self):
+        text, at = self.text, 0
+        while True:
+            candidate = _BACKSLASH_OR_DOLLAR.search(text, at)
+            if candidate is None:
+                return
+            self.steps += 1
+            span = self._match(candidate.start())
+            if span is None:
+                at = candidate.start() + 1
+            else:
+                yield span
+                at = span.end
 
 
 def _char(match: re.Match) -> str:
@@ -162,25 +283,28 @@ def tex_to_mathml(soup: BeautifulSoup, tex: str, display: bool) -> Tag | None:
 def _pieces(soup: BeautifulSoup, text: str, budget: Budget) -> list | None:
     """``text`` split into strings and ``<math>`` elements, or ``None`` when it holds no math."""
     out: list = []
+    # The text between two formulas, escaped dollars included, is one string: a node per
+    # ``\\$`` would make bs4's inserts quadratic on a cell of escaped dollars.
+    between: list[str] = []
     at, found = 0, False
-    for match in _DELIMITED.finditer(text):
-        if match.group("escaped"):
-            out.append(text[at:match.start()] + "$")
-            at, found = match.end(), True
+    for span in TexScanner(text):
+        if span.tex is None:  # \\$: a dollar sign
+            between.append(text[at:span.start] + "$")
+            at, found = span.end, True
             continue
-        display = match.group("dollars") is not None or match.group("bracket") is not None or match.group("env")
-        tex = next(g for g in (match.group("dollars"), match.group("bracket"), match.group("env"),
-                               match.group("paren"), match.group("dollar")) if g is not None)
-        if not budget.take(tex):
+        if not budget.take(span.tex):
             break
-        math = tex_to_mathml(soup, tex, bool(display))
+        math = tex_to_mathml(soup, span.tex, span.display)
         if math is None:
             continue
-        out += [text[at:match.start()], math]
-        at, found = match.end(), True
+        between.append(text[at:span.start])
+        out += ["".join(between), math]
+        between = []
+        at, found = span.end, True
     if not found:
         return None
-    out.append(text[at:])
+    between.append(text[at:])
+    out.append("".join(between))
     return [piece for piece in out if not isinstance(piece, str) or piece]
 
 

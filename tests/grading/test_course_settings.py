@@ -171,14 +171,14 @@ late_penalty = { per_day_percent = 25 }
     alice_graded = course.path("autograded") / "alice" / TINY / "tiny.ipynb"
     stamp = alice_graded.stat().st_mtime_ns
     rc, out, _ = run_cli("autograde", TINY, *root)
-    assert rc == 1 and "4 submission(s) unchanged" in out and "3/4 late" in out and "ERROR dave/00_tiny" in out
+    assert rc == 1 and "3 submission(s) unchanged" in out and "3/4 late" in out and "ERROR dave/00_tiny" in out
     assert alice_graded.stat().st_mtime_ns == stamp
 
     # bob resubmits; only bob is graded. Then --student alice --force: only alice.
     submit(course, "bob", tiny_notebooks["partial"])
     rc, out, _ = run_cli("autograde", TINY, *root, "--json")
     graded_now = {r["student"] for r in json.loads(out) if r.get("graded_now")}
-    assert graded_now == {"bob"}
+    assert graded_now == {"bob", "dave"}, "bob changed; dave's error is tried again every run"
     assert alice_graded.stat().st_mtime_ns == stamp
     bob_feedback = course.path("feedback") / "bob" / TINY / "tiny.html"
     bob_stamp = bob_feedback.stat().st_mtime_ns
@@ -186,6 +186,22 @@ late_penalty = { per_day_percent = 25 }
     assert {r["student"] for r in json.loads(out) if r["status"] != "total"} == {"alice"}
     assert rc == 0, "dave's error is not part of a run for alice"
     assert alice_graded.stat().st_mtime_ns != stamp and bob_feedback.stat().st_mtime_ns == bob_stamp
+
+    # A course-side change (here the late policy in course.toml) grades everyone again.
+    (course.root / "course.toml").write_text((course.root / "course.toml").read_text().replace(
+        "per_day_percent = 25", "per_day_percent = 50"))
+    rc, out, _ = run_cli("autograde", TINY, *root, "--json")
+    again = {(r["student"], r["assignment"]): r for r in json.loads(out)}
+    assert again[("lara", TINY)]["graded_now"] and again[("lara", TINY)]["score"] == 2.0
+    assert {r["student"] for r in json.loads(out) if r.get("graded_now")} == {"alice", "bob", "lara", "dave"}
+
+    # A column per question: alice's add up to her score.
+    rc, out, err = run_cli("export", "--per-question", "--course", str(course.root))
+    assert rc == 0, err
+    with open(course.root / "grading" / "grades-lms.csv", newline="") as fh:
+        alice = next(r for r in csv.DictReader(fh) if r["student_id"] == "alice")
+    questions = {k: v for k, v in alice.items() if k.startswith(f"{TINY}:")}
+    assert len(questions) >= 2 and sum(map(float, questions.values())) == float(alice[TINY]) == 4.0
 
     # Unknown names are refused before anything is written.
     gradebook = course.root / "grading" / "gradebook.db"
@@ -202,10 +218,11 @@ def test_roster_import_all_or_nothing(tmp_path):
     course = make_course(tmp_path / "course")
     bad = tmp_path / "bad.csv"
     bad.write_text("student_id,first_name,last_name,email\nkim01,Minji,Kim,minji@example.edu\n../x,A,B,\n"
-                   "kim01,Again,Kim,\nlee02,Jun,Lee,not-an-address\n")
+                   "kim01,Again,Kim,\nlee02,Jun,Lee,not-an-address\na+b,Plus,Sign,\n")
     rc, out, err = run_cli("roster", str(bad), "--course", str(course.root))
     assert rc == 1 and "nothing imported" in err
     assert "line 3" in err and "line 4: id 'kim01' repeats line 2" in err and "line 5: email" in err
+    assert "line 6: id 'a+b'" in err, "'+' separates the parts of nbgrader's exchange records"
     assert not (course.root / "grading" / "gradebook.db").exists()
     good = tmp_path / "good.csv"
     good.write_text("\ufeffID,First,Last,Email\nkim01,Minji,Kim,minji@example.edu\nlee02,Jun,\"Lee, Jr.\",\n")
@@ -239,3 +256,14 @@ def test_grading_kernels_get_the_grading_environment_without_the_process_having_
     nb, _ = RobustExecute(config=config).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     assert [o.get("text") for o in nb.cells[0].outputs] == ["ignore 1\n"]
     assert "PYTHONWARNINGS" not in os.environ
+
+
+def test_error_reasons_reach_students_without_grader_paths(tmp_path):
+    from grading.autograde import student_facing
+
+    course = make_course(tmp_path / "course")
+    reason = (f"OSError: {course.root}/grading/submitted/kim01/{TINY}/tiny.ipynb unreadable "
+              f"(from {REPO_ROOT}/grading/checks/tiny.py, {tmp_path}/grade-abc/x.json)")
+    shown = student_facing(reason, course)
+    assert str(course.root) not in shown and str(REPO_ROOT) not in shown and str(tmp_path) not in shown
+    assert "kim01/00_tiny/tiny.ipynb" in shown and "grading/checks/tiny.py" in shown

@@ -253,3 +253,81 @@ def test_failing_line_of_the_test_cell_is_read_from_each_ipython_traceback_style
     visible = scrub_traceback(["Cell In[2], line 1\n----> 1 assert f(1) == 2\n      2 ### BEGIN HIDDEN TESTS",
                                "AssertionError: visible"], {"ename": "AssertionError", "evalue": "visible"}, visible=True)
     assert visible == [VISIBLE + "AssertionError: visible"]
+
+
+#: The TeX-finding regex ``grading.preprocessors.mathml`` used before its linear scanner
+#: (quadratic on unclosed openers): the reference for what the scanner must find.
+OLD_TEX_REGEX = re.compile(r"""
+    (?P<escaped>\\\$)
+  | \$\$(?P<dollars>(?:\\.|[^\\$])+?)\$\$
+  | \\\[(?P<bracket>.+?)\\\]
+  | (?P<env>\\begin\{(?P<name>[A-Za-z]+\*?)\}.+?\\end\{(?P=name)\})
+  | \\\((?P<paren>.+?)\\\)
+  | \$(?P<dollar>(?:\\.|[^\\$])+?)\$
+""", re.S | re.X)
+
+
+def _old_spans(text: str) -> list[tuple]:
+    spans = []
+    for m in OLD_TEX_REGEX.finditer(text):
+        if m.group("escaped"):
+            spans.append((m.start(), m.end(), None, False))
+            continue
+        display = any(m.group(g) is not None for g in ("dollars", "bracket", "env"))
+        tex = next(m.group(g) for g in ("dollars", "bracket", "env", "paren", "dollar") if m.group(g) is not None)
+        spans.append((m.start(), m.end(), tex, display))
+    return spans
+
+
+def _new_spans(text: str) -> list[tuple]:
+    from grading.preprocessors.mathml import TexScanner
+
+    return [(s.start, s.end, s.tex, s.display) for s in TexScanner(text)]
+
+
+def test_tex_scanner_finds_what_the_old_regex_found():
+    """The same spans (place, TeX, display) on every markdown cell of the course's ten
+    notebooks, and on random strings of delimiters, escapes and environments."""
+    import random
+
+    notebooks = sorted(REPO_ROOT.glob("solutions/*/*.ipynb"))
+    assert len(notebooks) == 10
+    cells = spans = 0
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                old = _old_spans(cell.source)
+                assert _new_spans(cell.source) == old, (path.name, cell.source[:200])
+                cells, spans = cells + 1, spans + len(old)
+    assert cells > 100 and spans > 500, (cells, spans)  # the course writes a lot of math
+    pieces = ["\\[", "\\]", "\\(", "\\)", "$", "$$", "\\$", "\\\\", "\\", "x", " ", "\n", "{a}", "}", "*",
+              "\\begin{a}", "\\end{a}", "\\begin{a*}", "\\end{a*}", "\\begin{ab}", "\\end{ab}", "\\begin{",
+              "\\end{", "\\b", "egin{a}"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert _new_spans(text) == _old_spans(text), text
+
+
+@pytest.mark.parametrize("opener", ["\\[", "\\(", "\\begin{a}", "\\begin{a*}", "$\\", "$$\\$", "\\$"])
+def test_unclosed_openers_cost_linear_time(opener):
+    """A megabyte of openers that never close (the old regex scanned to the end for each:
+    hours) or of escaped dollars (one node each made bs4 quadratic) is typeset in well
+    under 30 s (1.5 s at most when measured), and the scanner's work grows linearly."""
+    import time
+
+    from grading.preprocessors.mathml import TexScanner, typeset
+
+    steps = []
+    for size in (100_000, 200_000, 400_000):
+        scanner = TexScanner(opener * (size // len(opener)))
+        list(scanner)
+        steps.append(scanner.steps)
+    assert steps[1] <= 2.5 * steps[0] and steps[2] <= 2.5 * steps[1], steps
+    assert steps[2] <= 2 * 400_000, steps  # two steps per character at most
+    html = "<p>" + opener * (1_000_000 // len(opener)) + "</p>"
+    started = time.perf_counter()
+    out = typeset(html)
+    assert time.perf_counter() - started < 30
+    if opener[:2] in ("\\[", "\\(", "\\b"):
+        assert out == html  # nothing closes: nothing changes

@@ -412,7 +412,10 @@ def _submissions(reference, blank, root: Path) -> dict:
             "open('stolen.txt', 'w').write('handed back?')\n"
             "open('evil.html', 'w').write('<script>window.__xss_f = 1</script>')\n"
             "os.makedirs('extra', exist_ok=True)\n"
-            "open('extra/more.txt', 'w').write('x')\n")),
+            "open('extra/more.txt', 'w').write('x')\n"
+            # nbgrader's receipts, which feedback keeps for release_feedback, rewritten in place
+            "open('timestamp.txt', 'w').write('9999-12-31 00:00:00 UTC')\n"
+            "open('submission_secret.txt', 'w').write('chosen')\n")),
         # Integrity reports that cannot be suppressed, text that cannot act on a terminal or
         # a spreadsheet, cells whose grade id the gradebook does not know (issue 19).
         "malformed_events": _append(reference, "predict", _guard_answers(MALFORMED_EVENTS)),
@@ -666,8 +669,10 @@ def test_what_the_checks_send_never_reaches_the_student(graded):
     assert "LAST CELL" in text and any(v in text for v in visible), "the recording did reach the feedback"
     assert not [v for v in hidden if v in text]
     assert score(graded, "record_calls") == graded.full
-    assert sorted(p.name for p in (graded.layout.path("feedback") / "record_calls" / A).iterdir()) == [
-        NB.replace(".ipynb", ".html")]
+    from grading.html_safety import NBGRADER_RECEIPTS
+
+    names = {p.name for p in (graded.layout.path("feedback") / "record_calls" / A).iterdir()}
+    assert names - NBGRADER_RECEIPTS == {NB.replace(".ipynb", ".html")}
 
 
 def test_kernel_killed_between_cells_still_gets_a_grade(graded):
@@ -982,9 +987,15 @@ def _scripts(html: str) -> list:
 
 def test_feedback_holds_only_the_notebook_html(graded):
     assert score(graded, "stolen_files") == graded.full
+    from grading.html_safety import NBGRADER_RECEIPTS
+
     for student in ("stolen_files", "honest", "xss_outputs"):
         folder = graded.layout.path("feedback") / student / A
-        assert sorted(p.name for p in folder.iterdir()) == [NB.replace(".ipynb", ".html")], student
+        names = {p.name for p in folder.iterdir()}
+        assert names - NBGRADER_RECEIPTS == {NB.replace(".ipynb", ".html")}, student
+        for receipt in names & NBGRADER_RECEIPTS:  # nbgrader's, as submitted: not what the kernel wrote
+            submitted = graded.layout.path("submitted") / student / A / receipt
+            assert (folder / receipt).read_bytes() == submitted.read_bytes(), (student, receipt)
 
 
 # --- issue 19: the integrity report cannot be removed; text a submission controls is inert --

@@ -56,14 +56,16 @@ def test_no_timeout_polls_until_a_message_comes() -> None:
 
 def test_autograde_runs_the_robust_execute_in_nbgraders_pipeline() -> None:
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute
+    from nbgrader.preprocessors import AssignLatePenalties, Execute
 
+    from grading.late import SyncDueDate
     from grading.preprocessors import RobustExecute
 
     pipeline = course_config().Autograde.autograde_preprocessors
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     assert RobustExecute in pipeline and Execute not in pipeline
-    assert len(pipeline) == len(default) and pipeline.index(RobustExecute) == default.index(Execute)
+    assert [p for p in pipeline if p is not SyncDueDate] == [RobustExecute if p is Execute else p for p in default]
+    assert pipeline.index(SyncDueDate) == pipeline.index(AssignLatePenalties) - 1, "due date synced just before"
     assert issubclass(RobustExecute, Execute)  # so every c.Execute.* setting still applies
     # both the async and the sync way of starting a kernel client are the sliced ones
     assert RobustExecute.start_new_kernel_client is not Execute.start_new_kernel_client

@@ -286,3 +286,80 @@ def test_markdown_answers_compare_as_text_and_the_reference_text_is_no_starter(c
     submit(course, "gina")
     found = scores(similar_pairs(course, TINY, min_score=0.0, progress=False))
     assert found == {("alice", "bob"): 1.0, ("dave", "erin"): 1.0}
+
+
+#: A copied function of about 200 characters that the kernel finds by name wherever it is defined.
+HELPER = '''def add(a, b):
+    """Return a + b."""
+    total = 0
+    for value in (a, b):
+        if isinstance(value, bool):
+            value = int(value)
+        total = total + value
+    assert total - a - b == 0, "lost precision"
+    return total
+'''
+
+
+def with_added_cells(layout: CourseLayout, *sources: str, after: str = "square"):
+    """The release notebook, answer cells left as the stubs, with new plain code cells
+    (no nbgrader metadata) inserted after the cell ``after``."""
+    nb = release_nb(layout)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == after)
+    for offset, source in enumerate(sources, 1):
+        nb.cells.insert(at + offset, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def test_code_added_in_new_cells_is_compared_as_one_more_answer(course):
+    from grading.similarity import EXTRA_CELLS
+
+    assert 180 <= len(HELPER) <= 260
+    submit(course, "alice", nb=with_added_cells(course, HELPER))
+    # Renamed, split over two new cells elsewhere, with the stub cell pasted again in between.
+    stub = next(c.source for c in release_nb(course).cells if c.metadata.get("nbgrader", {}).get("grade_id") == "add")
+    renamed = HELPER.replace("total", "acc").replace("value", "item")
+    head, tail = renamed.split("        acc = acc", 1)
+    submit(course, "bob", nb=with_added_cells(course, head, stub, "        acc = acc" + tail, after="setup"))
+    # A copy of the add answer cell (same grade id, later) is no answer cell: it counts as added.
+    nb = release_nb(course)
+    copy = nbformat.from_dict(json.loads(json.dumps(next(
+        c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "add"))))
+    copy.source, copy.id = HELPER, "add-again"
+    nb.cells.append(copy)
+    submit(course, "carol", nb=nb)
+    submit(course, "dave", {"add": ADD_OTHER, "square": SQUARE_OTHER})  # answers where they belong
+
+    report = similarity_report(course, TINY, progress=False)
+    found = scores(report.pairs)
+    assert set(found) == {("alice", "bob"), ("alice", "carol"), ("bob", "carol")}, found
+    assert all(score >= 0.9 for score in found.values()), found
+    top = report.pairs[0]
+    assert [(c.notebook, c.grade_id) for c in top.cells] == [("tiny", EXTRA_CELLS)]
+    assert top.cells[0].tokens_a >= 50 and top.cells[0].tokens_b >= 50
+    assert report.skipped == ()
+    # The answer cells themselves are still compared as before (dave's are nobody's copy).
+    assert not any("dave" in pair for pair in found)
+
+
+def test_tiny_or_given_code_in_new_cells_makes_no_pair(course):
+    from grading.similarity import EXTRA_CELLS, MAX_EXTRA_CHARS
+
+    given = "\n".join(c.source for c in release_nb(course).cells if c.cell_type == "code")
+    submit(course, "alice", nb=with_added_cells(course, "print(add(1, 2))"))
+    submit(course, "bob", nb=with_added_cells(course, "print('checking square', square(4))"))
+    # The same tiny cell in both: under the min_tokens floor, not a sign of copying.
+    submit(course, "carol", nb=with_added_cells(course, "for i in range(3):\n    print(i, square(i))"))
+    submit(course, "dave", nb=with_added_cells(course, "for i in range(3):\n    print(i, square(i))"))
+    # The given cells pasted again, whole and edited: starter code, nobody's.
+    submit(course, "erin", nb=with_added_cells(course, given, "import math\n"))
+    submit(course, "frank", nb=with_added_cells(course, given.replace("\n", "\n\n"), "import math  # again"))
+    # A megabyte of added code is compared up to MAX_EXTRA_CHARS, with a note.
+    submit(course, "gina", nb=with_added_cells(course, "x = 1\n" * 200_000))
+    report = similarity_report(course, TINY, min_score=0.0, progress=False)
+    assert report.pairs == () and report.compared_pairs == 0
+    assert [(s.student, s.grade_id) for s in report.skipped] == [("gina", EXTRA_CELLS)]
+    assert f"only the first {MAX_EXTRA_CHARS} compared" in report.skipped[0].reason
+    # ... while the same cells with the floor lowered do match: it is the floor that acts.
+    low = scores(similar_pairs(course, TINY, min_score=0.0, min_tokens=1, noise_t=5, progress=False))
+    assert low.get(("carol", "dave")) == 1.0 and ("erin", "frank") not in low

@@ -16,7 +16,16 @@ def _required(name: str) -> str:
 
 
 c.CourseDirectory.course_id = _required("COURSE_ID")
-c.Exchange.root = _required("COURSE_EXCHANGE_ROOT")
+# The exchange. Kubernetes (hub/z2jh-values.yaml): ngshare, an HTTP exchange behind the hub's
+# login (COURSE_NGSHARE_URL); each student sees only their own submissions and feedback.
+# One machine: nbgrader's shared folder (COURSE_EXCHANGE_ROOT), where the unix accounts keep
+# students apart; see docs/instructor-guide.md for what it does not protect.
+if os.environ.get("COURSE_NGSHARE_URL"):
+    from ngshare_exchange import configureExchange
+
+    configureExchange(c, os.environ["COURSE_NGSHARE_URL"])
+else:
+    c.Exchange.root = _required("COURSE_EXCHANGE_ROOT")
 # The student id in the exchange is the hub user name. nbgrader would take the unix user
 # name, which is "jovyan" in Docker/Kubernetes images (nbgrader then falls back to
 # JUPYTERHUB_USER itself) and the same for every user with SimpleLocalProcessSpawner.
