@@ -427,12 +427,15 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
         # nbgrader's receipts for submissions copied in by hand (release_feedback needs them);
         # before the fingerprint, so that writing them does not count as a change.
         folder = layout.path("submitted") / student / assignment
-        ensure_timestamp(folder)
-        ensure_submission_secret(folder)
-        prints[(assignment, student)] = fingerprint(layout, assignment, student, inputs[assignment])
+        try:
+            ensure_timestamp(folder)
+            ensure_submission_secret(folder)
+            prints[(assignment, student)] = fingerprint(layout, assignment, student, inputs[assignment])
+        except OSError:  # an unreadable submission folder: graded (and reported) like any other
+            prints[(assignment, student)] = ""
         state = read_state(layout, assignment, student)
         # Errors are tried again every run (a timeout or a killed worker may not recur).
-        if (not force and state is not None and state.status == "graded"
+        if (not force and state is not None and state.status == "graded" and prints[(assignment, student)]
                 and state.fingerprint == prints[(assignment, student)]):
             report.unchanged.append((student, assignment))
         else:
