@@ -52,10 +52,6 @@ class AutogradeReport:
     def failures(self) -> list[tuple[str, str, str]]:
         return [(s, a, c.error) for s, row in self.rows.items() for a, c in row.items() if c.error]
 
-    @property
-    def graded_now(self) -> int:
-        return sum(c.graded_now and c.status != "missing" for row in self.rows.values() for c in row.values())
-
     def table(self) -> str:
         lines = [render_table(self.rows, self.assignments, self.max_scores)]
         lines += [f"no feedback for {safe_text(s, 80)}/{a}: {safe_text(reason, 500)}"

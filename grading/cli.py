@@ -68,15 +68,21 @@ def limits_from(args, layout=None):
     return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
 
 
-def layout_from(args):
+def course_root(args) -> Path:
     """The course directory a command works on: ``--course``, else ``$COURSE_ROOT``, else
     this repository."""
     import os
 
-    from grading.course import REPO_ROOT, CourseLayout
+    from grading.course import REPO_ROOT
 
-    root = getattr(args, "course", None) or os.environ.get("COURSE_ROOT") or REPO_ROOT
-    root = Path(root).resolve()
+    return Path(getattr(args, "course", None) or os.environ.get("COURSE_ROOT") or REPO_ROOT).resolve()
+
+
+def layout_from(args):
+    """The layout of ``course_root(args)``, which must be a course (have ``solutions/``)."""
+    from grading.course import CourseLayout
+
+    root = course_root(args)
     if not (root / "solutions").is_dir():
         raise CourseDirError(root)
     return CourseLayout(root=root)
@@ -137,23 +143,16 @@ def cmd_roster(args) -> int:
 def cmd_export(args) -> int:
     from grading.engine import Course
     from grading.lms_export import export_lms_csv
+    from grading.similarity import export_column
 
     layout = layout_from(args)
     course = Course(layout)
     out = Path(args.out) if args.out else layout.root / "grading" / "grades-lms.csv"
     csv_path = course.export_csv(layout.root / "grading" / "grades.csv")
     export_lms_csv(layout.db_url, layout.course_id, out, layout.path("integrity"), per_question=args.per_question,
-                   similarity=similarity_column(layout))
+                   similarity=export_column(layout))
     print(f"wrote {out} (one row per student) and {csv_path} (one row per submission)")
     return EXIT_OK
-
-
-def similarity_column(layout):
-    """(student, assignment) -> "bob 0.93, ..." from the similarity reports, or None when the
-    course has none yet (the column is then left out)."""
-    from grading.similarity import export_column
-
-    return export_column(layout)
 
 
 def cmd_similarity(args) -> int:
@@ -224,12 +223,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_wipe(args) -> int:
-    from grading.course import REPO_ROOT, CourseLayout
+    from grading.course import CourseLayout
     from grading.wipe import WipeError, run_wipe
 
-    import os
-
-    layout = CourseLayout(root=Path(args.course or os.environ.get("COURSE_ROOT") or REPO_ROOT).resolve())
+    # Not layout_from: wipe names a missing folder itself, and a course without solutions/ can be wiped.
+    layout = CourseLayout(root=course_root(args))
     try:
         return run_wipe(layout, dry_run=args.dry_run, yes=args.yes)
     except WipeError as exc:

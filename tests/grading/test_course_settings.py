@@ -267,3 +267,30 @@ def test_error_reasons_reach_students_without_grader_paths(tmp_path):
     shown = student_facing(reason, course)
     assert str(course.root) not in shown and str(REPO_ROOT) not in shown and str(tmp_path) not in shown
     assert "kim01/00_tiny/tiny.ipynb" in shown and "grading/checks/tiny.py" in shown
+
+
+def test_a_failed_regrade_never_drops_manual_grades(tmp_path, tiny_notebooks):
+    """A submission a person graded by hand keeps its gradebook entry (and its feedback) when a
+    resubmission cannot be graded: the row says why, and the submission is flagged."""
+    from nbgrader.api import Gradebook
+
+    from grading.autograde import autograde_course
+
+    course = make_course(tmp_path / "course")
+    submit(course, "alice", tiny_notebooks["reference"])
+    first = autograde_course([TINY], course, progress=False, similarity=False)
+    assert first.rows["alice"][TINY].score == 4.0
+    with Gradebook(course.db_url, course.course_id) as gb:
+        grade = gb.find_submission_notebook("tiny", TINY, "alice").grades[0]
+        grade.manual_score = 0.5
+        gb.db.commit()
+    (course.path("submitted") / "alice" / TINY / "tiny.ipynb").write_text("{ not json")
+
+    again = autograde_course([TINY], course, progress=False, similarity=False)
+    cell = again.rows["alice"][TINY]
+    assert "not a readable notebook" in cell.error and "kept because it has manual grades" in cell.error
+    with Gradebook(course.db_url, course.course_id) as gb:
+        notebook = gb.find_submission_notebook("tiny", TINY, "alice")
+        assert [g.manual_score for g in notebook.grades if g.manual_score is not None] == [0.5]
+        assert notebook.flagged
+    assert (course.path("feedback") / "alice" / TINY / "tiny.html").is_file()

@@ -1050,6 +1050,19 @@ def test_hostile_text_is_escaped_in_the_table_and_inert_in_the_csv(graded):
     assert not [v for r in rows for v in r if v.startswith(FORMULA_STARTS)], "a field starts like a formula"
     row = graded.csv[ANSI_STUDENT]
     assert (row["assignment"], float(row["score"]), row["integrity_findings"]) == (A, graded.full, str(len(report.findings)))
+    # issue 21: the error reason also reaches the status columns, the per-student export and the
+    # student's error feedback page.
+    assert graded.csv["ansi_error"]["status"].startswith("error: expected linear_regression.ipynb")
+    assert graded.csv["ansi_error"]["score"] == ""
+    lms = graded.report.lms_csv_path.read_bytes().decode()
+    assert "\x1b" not in lms and "\r" not in lms and "\b" not in lms
+    with open(graded.report.lms_csv_path, newline="") as fh:
+        lms_rows = list(csv.reader(fh))
+    assert all(len(r) == len(lms_rows[0]) for r in lms_rows), "a field shifted the columns"
+    assert not [v for r in lms_rows for v in r if v.startswith(FORMULA_STARTS)], "a field starts like a formula"
+    page = (graded.layout.path("feedback") / "ansi_error" / A / NB.replace(".ipynb", ".html")).read_text()
+    assert "was not graded" in page and "<script" not in page.lower() and "\x1b" not in page
+    assert "=HYPERLINK(&quot;evil.example&quot;" in page and "Content-Security-Policy" in page, "escaped"
 
 
 def test_cells_with_unknown_grade_ids_lose_their_metadata_and_are_reported(graded):
