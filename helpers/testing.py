@@ -160,8 +160,23 @@ def check_raises(
 # --------------------------------------------------------------------------- formatting
 
 
+def _plain(value: Any) -> Any:
+    """NumPy scalars (also inside tuples, lists and dicts) as Python numbers, for messages.
+
+    NumPy 2 writes ``np.int64(0)`` and ``np.float64(0.5)``; students should read ``0`` and ``0.5``.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        items = [_plain(item) for item in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    return value
+
+
 def _short_repr(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    text = repr(_plain(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -171,7 +186,7 @@ def _fmt_index(index: tuple[int, ...]) -> str:
 
 
 def _fmt_num(value: Any) -> str:
-    return f"{value:.10g}" if isinstance(value, (float, np.floating)) else repr(value)
+    return f"{value:.10g}" if isinstance(value, (float, np.floating)) else repr(_plain(value))
 
 
 def _article(word: str) -> str:
@@ -547,10 +562,14 @@ def check_close(
         abs_err = np.abs(actual_array - expected_array)
         # nan/inf where a finite value was expected count as the worst mismatch.
         abs_err = np.where(close, 0.0, np.where(np.isfinite(abs_err), abs_err, np.inf))
-        rel_err = abs_err / np.maximum(np.abs(expected_array), 1e-300)
+        # A relative error against an expected 0 is meaningless (it printed as 1e+300): only
+        # mismatches where a non-zero value was expected get one.
+        nonzero = np.abs(expected_array) > 0
+        rel_err = np.where(nonzero, abs_err / np.where(nonzero, np.abs(expected_array), 1.0), 0.0)
         worst = np.unravel_index(int(np.argmax(abs_err)), abs_err.shape)
         max_abs = float(np.max(abs_err))
-        max_rel = float(np.max(np.where(close, 0.0, rel_err)))
+        mismatched_nonzero = ~close & nonzero
+        max_rel = float(np.max(np.where(mismatched_nonzero, rel_err, 0.0))) if mismatched_nonzero.any() else None
         pattern = _pattern_hint(actual_array, expected_array)
     num_bad = int(np.sum(~close))
     got, want = actual_array[worst], expected_array[worst]
@@ -570,7 +589,10 @@ def check_close(
     message = (
         f"{name} does not match the expected values: {count} "
         f"(rtol={rtol:g}, atol={atol:g}); {where}; "
-        f"max abs error {max_abs:.3g}, max rel error {max_rel:.3g}.{pattern}"
+        f"max abs error {max_abs:.3g}, "
+        + (f"max rel error {max_rel:.3g}." if max_rel is not None
+           else "no relative error (the values that differ should be 0).")
+        + pattern
     )
     if hint:
         message += f" Hint: {hint}"

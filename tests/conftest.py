@@ -66,7 +66,11 @@ def tiny_notebooks(tiny_course) -> dict[str, Path]:
     return out
 
 
-REAL_ASSIGNMENTS = list_assignments()
+#: ``COURSE_TEST_ASSIGNMENTS=01_linear_regression,02_logistic_softmax`` narrows the real-notebook tests
+#: to some assignments while one notebook is being worked on (the whole course otherwise).
+REAL_ASSIGNMENTS = [a for a in list_assignments()
+                    if not os.environ.get("COURSE_TEST_ASSIGNMENTS")
+                    or a in os.environ["COURSE_TEST_ASSIGNMENTS"].split(",")]
 #: (assignment, notebook stem) of every real source notebook; test ids read "assignment/stem".
 REAL_NOTEBOOKS = [(a, p.stem) for a in REAL_ASSIGNMENTS for p in source_notebooks(a)]
 REAL_NOTEBOOK_IDS = [f"{a}/{stem}" for a, stem in REAL_NOTEBOOKS]

@@ -59,8 +59,8 @@ def test_shape_of_the_notebook(assignment, source):
 def test_exercises_have_answer_and_graded_test_cells(assignment, source):
     nb = nbformat.read(source, as_version=4)
     release = nbformat.read(release_of(source), as_version=4)
-    answers = [c for c in nb.cells if nbg(c).get("solution")]
-    tests = [c for c in nb.cells if nbg(c).get("grade")]
+    answers = [c for c in nb.cells if nbg(c).get("solution") and c.cell_type == "code"]
+    tests = [c for c in nb.cells if nbg(c).get("grade") and not nbg(c).get("solution")]
     assert answers and tests
     released = {nbg(c)["grade_id"]: c for c in release.cells if nbg(c).get("solution")}
     for cell in answers:
@@ -128,3 +128,62 @@ def test_displayed_last_value_rule():
     assert displayed_last_value("testing.check_close(a, b, 'a')") is None
     assert displayed_last_value("value = testing.check_scalar(x, 'x')") is None
     assert displayed_last_value("for i in range(2):\n    testing.call_student(f, i)") is None
+
+
+# ------------------------------------------------------------------ written questions, glossary, deck slides
+
+WRITTEN_HEADING = re.compile(r"^#+ Written question", re.M)
+GLOSSARY_HEADER = re.compile(r"^\|\s*English\s*\|\s*The deck's wording\s*\|\s*Standard Korean\s*\|\s*$", re.M)
+
+
+def written_answers(nb) -> list:
+    """Manually graded answer cells: markdown, ``solution`` and ``grade`` both set."""
+    return [c for c in nb.cells if nbg(c).get("solution") and nbg(c).get("grade")]
+
+
+@pytest.mark.parametrize("assignment,source", NOTEBOOKS, ids=IDS)
+def test_written_questions_are_manually_graded_and_keep_their_rubric_out_of_the_release(assignment, source):
+    nb = nbformat.read(source, as_version=4)
+    release = nbformat.read(release_of(source), as_version=4)
+    answers = written_answers(nb)
+    assert 1 <= len(answers) <= 3, f"{assignment}: 1-3 written questions, found {len(answers)}"
+    index = {id(c): i for i, c in enumerate(nb.cells)}
+    released = {nbg(c)["grade_id"]: c for c in release.cells if nbg(c).get("solution")}
+    for cell in answers:
+        meta = nbg(cell)
+        name = meta["grade_id"]
+        assert cell.cell_type == "markdown", f"{name}: a written answer is a markdown cell"
+        assert name.startswith("written_"), f"{name}: written answers are named written_<topic>"
+        assert 1 <= meta.get("points", 0) <= 5 and not meta.get("locked")
+        assert cell.metadata["slideshow"]["slide_type"] == "skip"
+        question = nb.cells[index[id(cell)] - 1]
+        assert question.cell_type == "markdown" and WRITTEN_HEADING.search(question.source), \
+            f"{name}: the cell before a written answer states the question under a 'Written question' heading"
+        assert nbg(question).get("locked"), f"{name}: the question cell is locked"
+        assert cell.source.count("### BEGIN SOLUTION") == 1 and cell.source.count("### END SOLUTION") == 1
+        solution = cell.source.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]
+        assert "**Model answer" in solution and "**Rubric" in solution, f"{name}: a model answer and a rubric"
+        assert re.search(r"\b\d+(\.\d+)? (point|pt)", solution), f"{name}: the rubric says what earns points"
+        student = released[name].source
+        assert "Rubric" not in student and "Model answer" not in student, f"{name}: the rubric reached the release"
+
+
+@pytest.mark.parametrize("assignment,source", NOTEBOOKS, ids=IDS)
+def test_glossary_and_deck_slides(assignment, source):
+    nb = nbformat.read(source, as_version=4)
+    glossary = [c for c in nb.cells if c.cell_type == "markdown" and re.search(r"^#+ Glossary", c.source, re.M)]
+    assert len(glossary) == 1, f"{assignment}: one '## Glossary' cell"
+    assert GLOSSARY_HEADER.search(glossary[0].source), \
+        "the glossary is a table headed | English | The deck's wording | Standard Korean |"
+    rows = [line for line in glossary[0].source.splitlines()
+            if line.startswith("|") and not GLOSSARY_HEADER.match(line) and not re.match(r"^\|[\s:|-]+\|$", line)]
+    assert len(rows) >= 6, f"{assignment}: only {len(rows)} glossary rows"
+    for row in rows:
+        cells = [part.strip() for part in row.strip().strip("|").split("|")]
+        assert len(cells) == 3 and all(cells), f"glossary row with an empty or missing column: {row}"
+        assert HANGUL.search(cells[2]), f"glossary row without a standard Korean term: {row}"
+    slides = [c for c in nb.cells if c.cell_type == "markdown" and re.search(r"^#+ .*deck slides covered", c.source, re.I | re.M)]
+    assert len(slides) == 1, f"{assignment}: one markdown cell headed 'Deck slides covered'"
+    titles = [line for line in slides[0].source.splitlines() if re.match(r"^\s*[-*] ", line)]
+    assert len(titles) >= 3, "list the deck's slide titles this notebook covers"
+    assert all(re.search(r"\bl(ine|ines)? ?\d+", t) for t in titles), "give each slide title its deck line(s)"

@@ -231,6 +231,20 @@ def test_check_close_reports_worst_mismatch() -> None:
     assert message.endswith("Hint: did you add the bias?")
 
 
+def test_check_close_gives_no_relative_error_against_zero() -> None:
+    message = fails(testing.check_close, np.array([0.25, 0.0]), np.zeros(2), "dW")
+    assert "1e+300" not in message and "max abs error 0.25" in message
+    assert "no relative error" in message
+    mixed = fails(testing.check_close, np.array([2.0, 0.5]), np.array([1.0, 0.0]), "dW")
+    assert "max rel error 1." in mixed and "1e+300" not in mixed
+
+
+def test_messages_show_numpy_scalars_as_plain_numbers() -> None:
+    message = fails(testing.check_close, np.int64(3), 2.0, "count")
+    assert "np.int64" not in message and "got 3, expected 2" in message
+    assert testing._short_repr((np.int64(0), [np.float64(0.5)], {"k": np.float32(1.5)})) == "(0, [0.5], {'k': 1.5})"
+
+
 def test_check_close_shape_first() -> None:
     message = fails(testing.check_close, np.zeros((3, 1)), np.zeros(3), "dw")
     assert "dw has shape (3, 1) but should be (3,)" in message
