@@ -17,12 +17,12 @@ from grading.intake import (ensure_submission_secret, ensure_timestamp, find_mis
                             write_error_feedback)
 from grading.grading_state import (GradingState, fingerprint, forget_states_without_submission, grading_inputs,
                                    read_state, write_state)
-from grading.results import max_points
+from grading.results import max_points, submission_parts, written_points
 from grading.integrity import (IntegrityReport, build_report, failed_report, flag_in_gradebook, read_report,
                                write_report)
 from grading.pool import as_finished
 from grading.sandbox import require_sandbox
-from grading.table import Cell, render_table, totals
+from grading.table import Cell, render_table, totals, written_totals
 from grading.textsafe import safe_text
 
 
@@ -39,8 +39,10 @@ class AutogradeReport:
     feedback_failures: list[tuple[str, str, str]] = field(default_factory=list)
     #: (student, assignment) -> integrity report of each graded submission.
     integrity: dict[tuple[str, str], IntegrityReport] = field(default_factory=dict)
-    #: assignment -> its points (every notebook's graded cells).
+    #: assignment -> its autograded points (every notebook's test cells).
     max_scores: dict[str, float] = field(default_factory=dict)
+    #: assignment -> the points of its written answers (graded by hand in formgrader).
+    written_max_scores: dict[str, float] = field(default_factory=dict)
     #: (student, assignment) left alone: unchanged since their last grading.
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     #: Lines about files in the submitted folder that no grading picks up (``grading.intake``).
@@ -53,7 +55,7 @@ class AutogradeReport:
         return [(s, a, c.error) for s, row in self.rows.items() for a, c in row.items() if c.error]
 
     def table(self) -> str:
-        lines = [render_table(self.rows, self.assignments, self.max_scores)]
+        lines = [render_table(self.rows, self.assignments, self.max_scores, self.written_max_scores)]
         lines += [f"no feedback for {safe_text(s, 80)}/{a}: {safe_text(reason, 500)}"
                   for s, a, reason in self.feedback_failures]
         for (student, assignment), found in sorted(self.integrity.items()):
@@ -77,12 +79,18 @@ class AutogradeReport:
                             "status_text": cell.status_text(), "score": cell.score,
                             "raw_score": cell.raw_score, "late_penalty": cell.late_penalty,
                             "max_score": cell.max_score, "error": cell.error, "integrity": cell.integrity,
-                            "graded_now": cell.graded_now})
+                            "graded_now": cell.graded_now, "written_score": cell.written_score,
+                            "written_max_score": cell.written_max, "written_pending": cell.written_pending,
+                            "written_status": cell.written_status})
         for student in sorted(self.rows):
-            got, possible = totals([self.rows[student].get(a) or Cell(max_score=self.max_scores.get(a))
-                                    for a in self.assignments])
+            cells = [self.rows[student].get(a) or Cell(max_score=self.max_scores.get(a),
+                                                       written_max=self.written_max_scores.get(a, 0.0))
+                     for a in self.assignments]
+            got, possible = totals(cells)
+            written, written_possible, pending = written_totals(cells)
             out.append({"student": student, "assignment": None, "status": "total", "score": got,
-                        "max_score": possible})
+                        "max_score": possible, "written_score": written, "written_max_score": written_possible,
+                        "written_pending": pending})
         return out
 
 
@@ -216,10 +224,12 @@ def submission_score(course: Course, assignment: str, student: str) -> Cell:
 
 
 def score_cell(submission) -> Cell:
-    raw = float(submission.score)
-    penalty = float(submission.late_submission_penalty or 0.0)
-    return Cell(score=max(0.0, raw - penalty), max_score=float(submission.max_score), raw_score=raw,
-                late_penalty=penalty, late=bool(submission.total_seconds_late > 0))
+    """The table cell of a gradebook submission: its autograded part after nbgrader's late
+    penalty, its written part apart (``grading.results.SubmissionParts``)."""
+    parts = submission_parts(submission)
+    return Cell(score=parts.auto_score, max_score=parts.auto_max, raw_score=parts.auto_raw,
+                late_penalty=parts.penalty, late=bool(submission.total_seconds_late > 0),
+                written_score=parts.written_score, written_max=parts.written_max, written_pending=parts.pending)
 
 
 @dataclass(frozen=True)
@@ -404,8 +414,9 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
     options = GradingOptions(feedback=feedback, sandbox=require_sandbox(unsafe),
                              limits=limits or layout.settings.grading_limits())
     report = AutogradeReport(assignments=names)
-    report.max_scores = {a: sum(max_points(read_submission(p)) for p in source_notebooks(a, layout.path("source")))
-                         for a in names}
+    sources = {a: [read_submission(p) for p in source_notebooks(a, layout.path("source"))] for a in names}
+    report.max_scores = {a: sum(map(max_points, sources[a])) for a in names}
+    report.written_max_scores = {a: sum(map(written_points, sources[a])) for a in names}
     pairs, prints = [], {}
     for assignment in names:
         for student in course.submitted_students(assignment):
@@ -438,6 +449,7 @@ def autograde_course(assignments: list[str] | None = None, layout: CourseLayout 
             jobs.append((layout, assignment, student, options))
     for result in run_jobs(jobs, workers=workers, scheduler=scheduler, progress=progress, in_process=in_process):
         result.cell.max_score = report.max_scores[result.assignment]
+        result.cell.written_max = report.written_max_scores[result.assignment]
         report.rows.setdefault(result.student, {})[result.assignment] = result.cell
         status = "error" if result.cell.error is not None else "graded"
         write_state(layout, result.assignment, result.student,
@@ -494,6 +506,7 @@ def _fill_from_gradebook(report: AutogradeReport, course: Course, only: list[str
         for assignment in report.assignments:
             if assignment not in known:
                 report.max_scores.pop(assignment, None)
+                report.written_max_scores.pop(assignment, None)
         students = {s.id for s in gb.students} | {s for s, _ in report.unchanged}
         for student in sorted(students):
             if only is not None and student not in only:
@@ -501,7 +514,8 @@ def _fill_from_gradebook(report: AutogradeReport, course: Course, only: list[str
             for assignment in report.assignments:
                 if assignment in report.rows.get(student, {}) or assignment not in known:
                     continue
-                cell = Cell(max_score=report.max_scores[assignment], graded_now=False)
+                cell = Cell(max_score=report.max_scores[assignment], graded_now=False,
+                            written_max=report.written_max_scores[assignment])
                 if (student, assignment) in report.unchanged:
                     try:
                         graded = score_cell(gb.find_submission(assignment, student))
@@ -509,6 +523,7 @@ def _fill_from_gradebook(report: AutogradeReport, course: Course, only: list[str
                         cell.error = "graded before, but its grade is no longer in the gradebook: grade it again with --force"
                     else:
                         graded.max_score, graded.graded_now = report.max_scores[assignment], False
+                        graded.written_max = report.written_max_scores[assignment]
                         found = read_report(layout.path("integrity"), student, assignment)
                         graded.integrity = found.summary() if found else None
                         cell = graded

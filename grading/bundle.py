@@ -44,6 +44,9 @@ requires-python = ">=3.10,<3.13"
 
 [tool.setuptools.packages.find]
 include = ["helpers", "helpers.*"]
+
+[tool.setuptools.package-data]
+helpers = ["texts/*.txt"]
 """
 
 STUDENT_ENVIRONMENT = """\

@@ -1,7 +1,7 @@
 """``python -m grading``: the instructor's command line over nbgrader.
 
 Subcommands: release, check, collect, autograde, roster, export, similarity, gradebook, grade,
-demo, slides, bundle, wipe (each has ``--help``).
+rubric, demo, slides, bundle, wipe (each has ``--help``).
 """
 
 from __future__ import annotations
@@ -177,6 +177,7 @@ def cmd_similarity(args) -> int:
 
 def cmd_grade(args) -> int:
     from grading.grade_one import grade_notebook
+    from grading.table import render_written
 
     run = grade_notebook(args.assignment, Path(args.notebook),
                          source_dir=Path(args.source) if args.source else None,
@@ -192,7 +193,12 @@ def cmd_grade(args) -> int:
                 mark = "PASS" if test.passed else "FAIL"
                 print(f"{mark} {safe_text(test.grade_id, 80):<40} {test.score:g}/{test.max_score:g}  "
                       f"{safe_text(test.message, 500)}".rstrip())
-            print(f"score: {grade.score:g}/{grade.max_score:g}")
+            for answer in grade.written:
+                shown = "pending" if answer.pending else f"{answer.score:g}"
+                print(f"WRITTEN {safe_text(answer.grade_id, 80):<37} {shown}/{answer.max_score:g}  "
+                      f"{'graded by hand in formgrader' if answer.pending else ''}".rstrip())
+            written = render_written(grade.written_score, grade.written_max_score, sum(w.pending for w in grade.written))
+            print(f"score: {grade.score:g}/{grade.max_score:g}" + (f" + {written}" if written else ""))
             if grade.integrity:
                 from grading.integrity import IntegrityReport
 
@@ -201,6 +207,14 @@ def cmd_grade(args) -> int:
                 for line in found.lines():
                     print(f"  {line}")
     return EXIT_OK if grade.status == "graded" else EXIT_FAILED
+
+
+def cmd_rubric(args) -> int:
+    from grading.rubric import rubric_text
+
+    source = Path(args.source) if args.source else course_root(args) / "solutions"
+    print(rubric_text(args.assignment.strip().rstrip("/\\"), source), end="")
+    return EXIT_OK
 
 
 def cmd_demo(args) -> int:
@@ -273,10 +287,22 @@ def cmd_bundle(args) -> int:
 
 
 def cmd_slides(args) -> int:
-    from grading.slides import build_slides
+    from grading.slides import SlideAssetsMissingError, build_slides
 
+    if args.check_fit:
+        from grading.slide_fit import check_fit
+
+        _quiet()
+        try:
+            ok = check_fit(args.assignments or None, source_dir=Path(args.source) if args.source else None,
+                           screenshots=Path(args.screenshots) if args.screenshots else None)
+        except (SlideAssetsMissingError, FileNotFoundError) as exc:
+            print(f"error: {safe_text(exc, 2000, one_line=False)}", file=sys.stderr)
+            return EXIT_FAILED
+        print("every slide fits" if ok else "some slides overflow the 1280x720 slide (marked OVERFLOW / TOO-WIDE)")
+        return EXIT_OK if ok else EXIT_FAILED
     out = Path(args.out) if args.out else None
-    for path in build_slides(args.assignments or None, out_dir=out):
+    for path in build_slides(args.assignments or None, out_dir=out, source_dir=Path(args.source) if args.source else None):
         print(f"wrote {path}")
     return EXIT_OK
 
@@ -389,6 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_safety(p)
     p.add_argument("--source", default=None, metavar="DIR",
                    help="folder of source assignments (default: solutions/)")
+    p = add("rubric", cmd_rubric, "Print an assignment's written questions (manually graded in formgrader) "
+            "with each one's points, model answer and rubric, from solutions/: the grader's sheet.",
+            assignments=False)
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--source", default=None, metavar="DIR",
+                   help="folder of source assignments (default: the course's solutions/)")
+    add_course(p)
     p = add("demo", cmd_demo, "In a throw-away course (build/demo-course/): release, create three sample "
             "submissions (reference, blank, partial), autograde them, generate feedback, export grades and "
             "print the table.")
@@ -398,6 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unsafe", action="store_true", help="grade without a sandbox where none works")
     p = add("slides", cmd_slides, "Render reveal.js decks of the lectures into build/slides/.")
     p.add_argument("--out", default=None, help="output folder (default: build/slides)")
+    p.add_argument("--check-fit", action="store_true",
+                   help="write no deck: execute each solution notebook, open its deck in headless Chromium and "
+                        "print every slide's height; exit 1 when a slide overflows the 1280x720 slide")
+    p.add_argument("--screenshots", default=None, metavar="DIR",
+                   help="with --check-fit: save a PNG of each overflowing slide in DIR")
+    p.add_argument("--source", default=None, metavar="DIR",
+                   help="folder of source assignments (default: solutions/)")
     p = add("bundle", cmd_bundle, "Build the student bundle (release notebooks, helpers, data, environment) as build/student-bundle.zip.",
             assignments=False)
     p.add_argument("--out", default=None, help="output folder (default: build)")

@@ -164,6 +164,16 @@ def apply_course_config(c: Config, layout: CourseLayout, limits: GradingLimits |
     at = sanitize.index(DeduplicateIds)
     c.Autograde.sanitize_preprocessors = (sanitize[:at] + [DropMalformedMetadata, DeduplicateIds,
                                                            RestoreCellMetadata] + sanitize[at + 1:])
+    # Speaker notes stay in the decks: the release leaves them out, after nbgrader has recorded
+    # them in the gradebook (grading.preprocessors.speaker_notes says why there).
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import SaveCells
+
+    from grading.preprocessors.speaker_notes import RemoveSpeakerNotes
+
+    generate = list(GenerateAssignment.class_traits()["preprocessors"].default())
+    generate.insert(generate.index(SaveCells) + 1, RemoveSpeakerNotes)
+    c.GenerateAssignment.preprocessors = generate
     limits = limits or settings.grading_limits()
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True

@@ -14,7 +14,21 @@ reports (``grading.integrity``):
   the penalty), ``error: <reason>`` (submitted but could not be graded: the score columns
   are then empty, never a silent 0) or ``missing`` (nothing submitted: 0 points);
 - ``similarity``: the students whose answers are most like this one's ("bob 0.93, carol
-  0.81", ``grading.similarity``), ``none``, or empty where the assignment was not compared.
+  0.81", ``grading.similarity``), ``none``, or empty where the assignment was not compared;
+- the autograded and written parts apart (``grading.results``): ``auto_score`` (the test
+  cells' points, after the late penalty) of ``auto_max_score``, ``written_score`` (the written
+  answers' points a grader gave in formgrader, or nbgrader's 0 for an answer left as released;
+  empty while none is graded) of ``written_max_score``, and ``written_status``: ``none`` (no
+  written questions), ``pending`` (an answer not graded yet) or ``graded``. For a missing
+  submission both scores are 0 and ``written_status`` is empty; for an error all but the
+  maxima are empty.
+
+nbgrader's own columns keep nbgrader's meaning: ``raw_score`` and ``score`` count the written
+answers graded so far, ``max_score`` all the assignment's points. nbgrader's late penalty is set
+at autograde from the notebook's score at that time (written answers graded by then included)
+and is taken from the autograded part first, so ``score == auto_score + written_score`` (an
+empty ``written_score`` counts 0). Written scores entered after the last autograde are not
+penalised until the submission is graded again (``autograde --force``; manual scores are kept).
 
 The integrity columns are empty where there is no graded submission. It is the course's export plugin
 (``c.ExportApp.plugin_class``), so ``nbgrader export`` writes the same file as
@@ -32,12 +46,15 @@ from traitlets import Unicode
 
 from grading.grading_state import read_error
 from grading.integrity import read_report
+from grading.results import assignment_points, submission_parts
 from grading.textsafe import safe_cell, safe_text
 
 #: nbgrader's CsvExportPlugin columns, in its order.
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                     "email", "raw_score", "late_submission_penalty", "score", "max_score"]
-COLUMNS = NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status", "similarity"]
+#: The autograded and the written parts of the score, apart (the module docstring).
+PART_COLUMNS = ["auto_score", "auto_max_score", "written_score", "written_max_score", "written_status"]
+COLUMNS = NBGRADER_COLUMNS + PART_COLUMNS + ["integrity_findings", "integrity", "status", "similarity"]
 NO_REPORT = "no integrity report"
 
 
@@ -57,6 +74,7 @@ class CourseCsvExportPlugin(ExportPlugin):
             if assignments and assignment.name not in assignments:
                 continue
             similar = _similarity(integrity_dir, assignment.name)
+            auto_max, written_max = assignment_points(assignment)
             for student in sorted(gradebook.students, key=lambda s: (_nulls_first(s.last_name),
                                                                      _nulls_first(s.first_name), s.id)):
                 if students and student.id not in students:
@@ -65,22 +83,26 @@ class CourseCsvExportPlugin(ExportPlugin):
                        "student_id": student.id, "last_name": student.last_name,
                        "first_name": student.first_name, "email": student.email,
                        "max_score": assignment.max_score, "integrity_findings": None, "integrity": None,
-                       "similarity": similar.get(student.id) if similar is not None else None}
+                       "similarity": similar.get(student.id) if similar is not None else None,
+                       "auto_max_score": auto_max, "written_max_score": written_max, "written_status": None}
                 try:
                     submission = gradebook.find_submission(assignment.name, student.id)
                 except MissingEntry:
                     error = read_error(integrity_dir, student.id, assignment.name) if integrity_dir else None
                     if error:
                         row.update(timestamp=None, raw_score=None, late_submission_penalty=None, score=None,
-                                   status=f"error: {safe_text(error, 500)}")
+                                   status=f"error: {safe_text(error, 500)}", auto_score=None, written_score=None)
                     else:
                         row.update(timestamp=None, raw_score=0.0, late_submission_penalty=0.0, score=0.0,
-                                   status="missing")
+                                   status="missing", auto_score=0.0, written_score=0.0)
                 else:
                     penalty = submission.late_submission_penalty
                     row.update(timestamp=submission.timestamp, raw_score=submission.score,
                                late_submission_penalty=penalty, score=max(0.0, submission.score - penalty),
                                status="late" if submission.total_seconds_late > 0 else "graded")
+                    parts = submission_parts(submission)
+                    row.update(auto_score=parts.auto_score, written_score=parts.written_score,
+                               written_status=parts.written_status)
                     if integrity_dir is not None:
                         report = read_report(integrity_dir, student.id, assignment.name)
                         row["integrity_findings"] = len(report.findings) if report else None

@@ -4,7 +4,8 @@
 ``python -m grading``, the ``nbgrader`` CLI and formgrader alike) sets up, on top of
 ``grading.html_safety`` (sanitizing, no script, a CSP, a pruned feedback folder):
 
-- the feedback preprocessors: scores (nbgrader's ``GetGrades``), hidden tests kept hidden
+- the feedback preprocessors: scores (nbgrader's ``GetGrades``; written answers not graded
+  yet say so, ``grading.preprocessors.written``), hidden tests kept hidden
   and visible failures worded as such (``grading.preprocessors.hidden_tests``), the grader's
   absolute paths rewritten (``grading.preprocessors.grader_paths``);
 - the course's feedback template (``grading/templates/course_feedback``): nbgrader's, with
@@ -44,11 +45,14 @@ def configure_feedback(c, layout: CourseLayout) -> None:
     from grading.preprocessors.grader_paths import ScrubGraderPaths
     from grading.preprocessors.hidden_tests import ClearHiddenTestOutputs
     from grading.preprocessors.mathml import tex_math
+    from grading.preprocessors.written import MarkUngradedAnswers
 
     # ClearHiddenTestOutputs reads the hidden markers, so it runs before ClearHiddenTests
     # removes them (nbgrader issue #917: feedback would show the hidden tests' source).
+    # MarkUngradedAnswers: written answers not graded yet say so (nbgrader's GetGrades gives 0).
     c.GenerateFeedback.preprocessors = [
-        GetGrades, ClearHiddenTestOutputs, ClearHiddenTests, ScrubGraderPaths, CSSHTMLHeaderPreprocessor,
+        GetGrades, MarkUngradedAnswers, ClearHiddenTestOutputs, ClearHiddenTests, ScrubGraderPaths,
+        CSSHTMLHeaderPreprocessor,
     ]
     c.ScrubGraderPaths.roots = sorted({str(layout.root), str(REPO_ROOT)})
     # Issue 19: formgrader and feedback show submissions as inert HTML; feedback holds only it.

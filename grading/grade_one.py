@@ -13,7 +13,7 @@ from grading.course import REPO_ROOT, CourseLayout, GradingLimits, source_notebo
 from grading.engine import Course, NbgraderStepError
 from grading.intake import file_name_problem, notebook_problem
 from grading.integrity import build_report, failed_report
-from grading.results import NotebookGrade, max_points, read_notebook_grade
+from grading.results import NotebookGrade, max_points, read_notebook_grade, written_points
 from grading.sandbox import SandboxUnavailableError, require_sandbox
 
 STUDENT = "student"
@@ -80,7 +80,8 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
         return GradeRun(_error(assignment, notebook.stem, str(exc), 0.0))
     name = source_nb.stem
     try:
-        total = max_points(nbformat.read(source_nb, as_version=4))
+        source = nbformat.read(source_nb, as_version=4)
+        total, written = max_points(source), written_points(source)
     except Exception as exc:  # a broken source notebook is the instructor's error, still reported as JSON
         return GradeRun(_error(assignment, name, f"source notebook {source_nb} is unreadable: {exc}", 0.0))
 
@@ -89,12 +90,12 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
         try:
             submission = read_submission(notebook)
         except ValueError as exc:
-            return GradeRun(_error(assignment, name, str(exc), total))
+            return GradeRun(_error(assignment, name, str(exc), total, written))
         # Another notebook of the course, or one whose nbgrader metadata was stripped: the
         # reason autograde gives (grading.intake), not nbgrader's KeyError.
         problem = notebook_problem(submission, assignment, source_nb.name, source_dir)
         if problem:
-            return GradeRun(_error(assignment, name, problem, total))
+            return GradeRun(_error(assignment, name, problem, total, written))
         layout = CourseLayout.scratch(scratch)
         shutil.copytree(source_dir / assignment, layout.path("source") / assignment, dirs_exist_ok=True)
         target = layout.path("submitted") / STUDENT / assignment / f"{name}.ipynb"
@@ -122,14 +123,15 @@ def grade_notebook(assignment: str, notebook: Path, *, source_dir: Path | None =
                     run.feedback = course.feedback_html(assignment, STUDENT, name)
             return run
         except NbgraderStepError as exc:
-            return GradeRun(_error(assignment, name, exc.reason, total))
+            return GradeRun(_error(assignment, name, exc.reason, total, written))
         except Exception as exc:  # whatever goes wrong, the caller gets a result, not a traceback
-            return GradeRun(_error(assignment, name, f"{type(exc).__name__}: {exc}", total))
+            return GradeRun(_error(assignment, name, f"{type(exc).__name__}: {exc}", total, written))
     finally:
         if not keep_dir:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _error(assignment: str, notebook: str, reason: str, max_score: float) -> NotebookGrade:
+def _error(assignment: str, notebook: str, reason: str, max_score: float,
+           written_max_score: float = 0.0) -> NotebookGrade:
     return NotebookGrade(assignment=assignment, notebook=notebook, status="error", error=reason,
-                         score=0.0, max_score=max_score, tests=[])
+                         score=0.0, max_score=max_score, tests=[], written_max_score=written_max_score)

@@ -10,7 +10,7 @@ import nbformat
 from grading.course import REPO_ROOT
 from grading.grade_one import GradeRun, _error, grade_notebook, pick_source_notebook
 from grading.pool import in_order
-from grading.results import max_points
+from grading.results import max_points, written_points
 
 
 def _grade(job: tuple) -> GradeRun:
@@ -39,7 +39,8 @@ def _failed(job: tuple, reason: str) -> GradeRun:
     assignment, notebook, kwargs = job
     try:
         source = pick_source_notebook(assignment, Path(notebook), Path(kwargs.get("source_dir") or REPO_ROOT / "solutions"))
-        name, total = source.stem, max_points(nbformat.read(source, as_version=4))
+        nb = nbformat.read(source, as_version=4)
+        name, total, written = source.stem, max_points(nb), written_points(nb)
     except Exception:  # noqa: BLE001 (the reason matters, not the maximum)
-        name, total = Path(notebook).stem, 0.0
-    return GradeRun(_error(assignment, name, reason, total))
+        name, total, written = Path(notebook).stem, 0.0, 0.0
+    return GradeRun(_error(assignment, name, reason, total, written))

@@ -1,7 +1,10 @@
 """``grading slides``: reveal.js decks from executed copies of the solution notebooks.
 
 Answer and test cells are removed before rendering, so no solution code or hidden test can
-reach a deck; cells keep their ``slideshow`` metadata (slides, sub-slides, speaker notes).
+reach a deck; cells keep their ``slideshow`` metadata (slides, sub-slides, speaker notes: the
+decks are the only place notes go, the student release drops them). Every deck is laid out for a
+1280×720 slide: long code folds, widget code never shows, figures and long outputs are capped
+(``fold_for_slides`` and the ``course_reveal`` template); ``grading.slide_fit`` measures the fit.
 Decks work offline: reveal.js, require.js, jQuery and MathJax come from the npm packages pinned
 in ``grading/slides_assets/package-lock.json`` (``make slides-assets``) and are copied into
 ``build/slides/_static/``; no deck loads anything from a CDN.
@@ -10,6 +13,7 @@ in ``grading/slides_assets/package-lock.json`` (``make slides-assets``) and are 
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -33,6 +37,9 @@ def execute_copy(source: Path) -> nbformat.NotebookNode:
     return nb
 
 
+#: The slide every deck is laid out for (reveal.js scales it to the screen, never the content on it):
+#: ``grading slides --check-fit`` (grading.slide_fit) measures each slide against it.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 ASSETS_DIR = REPO_ROOT / "grading" / "slides_assets"
 STATIC_NAME = "_static"
 TEMPLATE_DIR = REPO_ROOT / "grading" / "slides_template"
@@ -107,9 +114,70 @@ def static_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+#: Code cells longer than this (lines) are folded on slides: a one-line ``<details>`` summary, the
+#: code inside it, the output shown below as usual.
+FOLD_LINES = 10
+#: Text outputs longer than this (lines) are cut on slides (the slide's CSS also caps their height
+#: and lets them scroll); the notebook has them in full.
+MAX_OUTPUT_LINES = 60
+#: Cell tags that override the rules below for one cell.
+TAG_SHOW, TAG_FOLD, TAG_HIDE = "slides-show-code", "slides-fold-code", "slides-hide-code"
+#: Code that builds widgets: an interactive demo's code never reaches a slide (its figure does).
+WIDGET_CODE = re.compile(r"\binteractive_demo\s*\(|\bipywidgets\b|\bwidgets\.(?:\w*_slider|choice)\s*\("
+                         r"|\binteract(?:ive)?\s*\(")
+
+
+def _shows_widget(cell: nbformat.NotebookNode) -> bool:
+    return bool(WIDGET_CODE.search(cell.source)) or any(
+        WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", []))
+
+
+def _fold_label(source: str, lines: int) -> str:
+    """``code: <the cell's first comment or line> (N lines)``."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    first = first.lstrip("#").strip() if first.startswith("#") else first.rstrip(":")
+    first = first if len(first) <= 70 else first[:69] + "…"
+    return f"code: {first} ({lines} lines)" if first else f"code ({lines} lines)"
+
+
+def _cut_text(text: str, max_lines: int) -> str:
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= max_lines:
+        return text
+    return "".join(lines[:max_lines]) + f"… ({len(lines) - max_lines} more lines in the notebook)\n"
+
+
+def fold_for_slides(deck: nbformat.NotebookNode, fold_lines: int = FOLD_LINES,
+                    max_output_lines: int = MAX_OUTPUT_LINES) -> nbformat.NotebookNode:
+    """Mark how each code cell's input shows on a slide (``metadata.course_deck``, read by the template).
+
+    Widget code is hidden (``input: hide``; the demo's figure stays), code longer than
+    ``fold_lines`` is folded (``input: fold``, with a one-line label), and long text outputs are
+    cut. The tags ``slides-show-code``, ``slides-fold-code`` and ``slides-hide-code`` decide for one
+    cell (widget code is hidden whatever the tags say). Call it before ``static_widgets``.
+    """
+    for cell in deck.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        lines = len(cell.source.strip().splitlines())
+        if _shows_widget(cell) or TAG_HIDE in tags:
+            cell.metadata["course_deck"] = {"input": "hide", "label": "interactive demo: its code and controls are in the "
+                                            "notebook" if _shows_widget(cell) else "code in the notebook"}
+        elif TAG_FOLD in tags or (lines > fold_lines and TAG_SHOW not in tags):
+            cell.metadata["course_deck"] = {"input": "fold", "label": _fold_label(cell.source, lines)}
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = _cut_text(output.get("text", ""), max_output_lines)
+            elif "text/plain" in output.get("data", {}) and len(output["data"]) == 1:
+                output["data"]["text/plain"] = _cut_text(output["data"]["text/plain"], max_output_lines)
+    return deck
+
+
 def lecture_cells_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop answer and test cells (and any cell marked ``skip``) from a notebook copy; widgets become pictures."""
-    deck = static_widgets(copy.deepcopy(nb))
+    """Drop answer and test cells (and any cell marked ``skip``) from a notebook copy; widgets become
+    pictures, long code is folded and widget code hidden (``fold_for_slides``)."""
+    deck = copy.deepcopy(nb)
     kept = []
     for cell in deck.cells:
         meta = cell.get("metadata", {})
@@ -118,7 +186,7 @@ def lecture_cells_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         kept.append(cell)
     deck.cells = kept
-    return deck
+    return static_widgets(fold_for_slides(deck))
 
 
 def render_deck(nb: nbformat.NotebookNode, out_path: Path, static_url: str = f"../{STATIC_NAME}") -> Path:
@@ -126,6 +194,8 @@ def render_deck(nb: nbformat.NotebookNode, out_path: Path, static_url: str = f".
     from nbconvert import SlidesExporter
 
     exporter = SlidesExporter(template_name="course_reveal", extra_template_basedirs=[str(TEMPLATE_DIR)], reveal_theme="white",
+                              reveal_width=str(SLIDE_WIDTH), reveal_height=str(SLIDE_HEIGHT), reveal_scroll=False,
+                              exclude_input_prompt=True, exclude_output_prompt=True,
                               reveal_url_prefix=f"{static_url}/reveal.js", require_js_url=f"{static_url}/require.js",
                               jquery_url=f"{static_url}/jquery.min.js",
                               mathjax_url=f"{static_url}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe")
@@ -166,5 +236,5 @@ def write_index(out_dir: Path) -> Path:
     return index
 
 
-__all__ = ["SlideAssetsMissingError", "build_slides", "copy_assets", "execute_copy", "lecture_cells_only", "render_deck",
-           "write_index"]
+__all__ = ["FOLD_LINES", "SLIDE_HEIGHT", "SLIDE_WIDTH", "SlideAssetsMissingError", "build_slides", "copy_assets",
+           "execute_copy", "fold_for_slides", "lecture_cells_only", "render_deck", "write_index"]

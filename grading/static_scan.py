@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass
 import nbformat
 from nbgrader import utils
 
+from grading.preprocessors.speaker_notes import is_speaker_notes
+
 KINDS = ("structure", "monkeypatch", "lying-object", "introspection", "file-access",
          "native-code", "process", "network", "kernel-exit", "syntax", "scan-failed")
 
@@ -541,7 +543,8 @@ def scan_submission(submitted: nbformat.NotebookNode, source: nbformat.NotebookN
             findings.append(Finding(kind, label, line, detail))
     present = set(ids)
     for cid, original in originals.items():
-        if cid not in present and (utils.is_grade(original) or utils.is_locked(original)):
+        # Speaker notes are not in the release (grading.preprocessors.speaker_notes): not deleted.
+        if cid not in present and (utils.is_grade(original) or utils.is_locked(original)) and not is_speaker_notes(original):
             added_back = "; nbgrader adds it back" if utils.is_grade(original) else ""
             findings.append(Finding("structure", cid, None, f"deleted {describe(original)} {cid}{added_back}"))
 

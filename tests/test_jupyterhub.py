@@ -257,7 +257,9 @@ def test_a_course_round_trip_through_jupyterhub(hub):
         succeeded(result, step)
     scores = {s["student"]: (s["score"], s["max_score"])
               for s in hub.ok_json(INSTRUCTOR, "GET", f"/formgrader/api/submissions/{TINY}")}
-    assert scores == {alice: (4.0, 4.0), bob: (0.0, 4.0)}
+    # nbgrader's totals: 4 autograded points and the written question's 2 (graded by hand: alice's is
+    # pending, bob's blank answer is nbgrader's 0)
+    assert scores == {alice: (4.0, 6.0), bob: (0.0, 6.0)}
 
     # Students: fetch their feedback; read it from their own home through their server.
     for student, expected in ((alice, 4.0), (bob, 0.0)):
@@ -267,7 +269,7 @@ def test_a_course_round_trip_through_jupyterhub(hub):
         assert len(pages) == 1, pages
         rel = pages[0].relative_to(hub.homes / student).as_posix()
         page = hub.ok_json(student, "GET", f"/api/contents/{rel}?type=file&format=text")
-        assert feedback_score(page["content"]) == (expected, 4.0)
+        assert feedback_score(page["content"]) == (expected, 6.0)
 
 
 # --- The hub's configuration, loaded without starting a hub -----------------------------

@@ -53,8 +53,9 @@ def owning_test_cells(nb, functions: list[str]) -> dict[str, list[int]]:
 
 
 def answer_cells(nb) -> dict[str, int]:
+    # code answers only: written answers (markdown, graded by hand) have no mutants
     return {c["metadata"]["nbgrader"]["grade_id"]: i for i, c in enumerate(nb.cells)
-            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+            if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c.get("cell_type") == "code"}
 
 
 @pytest.mark.slow

@@ -74,6 +74,16 @@ def test_release_is_what_nbgrader_generates(key):
 
 
 @notebooks
+def test_release_has_no_speaker_notes(key, repo_root):
+    """Notes are for the decks (built from solutions/); they may answer the notebook's questions."""
+    from grading.preprocessors.speaker_notes import is_speaker_notes
+
+    release = nbformat.read(repo_root / "notebooks" / key[0] / f"{key[1]}.ipynb", as_version=4)
+    notes = [c.metadata.get("nbgrader", {}).get("grade_id") or c.source[:40] for c in release.cells if is_speaker_notes(c)]
+    assert notes == [], f"speaker notes in the student release (run `python -m grading release {key[0]}`): {notes}"
+
+
+@notebooks
 def test_release_leaks_no_solution_or_hidden_test(key, graded_reference, repo_root):
     source = _source(graded_reference, key)
     release = repo_root / "notebooks" / key[0] / graded_reference[key]["source"].name
@@ -102,7 +112,12 @@ def test_slides_from_the_executed_reference(key, graded_reference, tmp_path):
     sections = len(re.findall(r"<section", deck))
     assert sections >= 8, f"only {sections} slides"
     assert "data:image/png;base64" in deck, "the deck shows no figure"
-    assert 'class="notes"' in deck or "<aside" in deck, "the deck has no speaker notes"
+    # Speaker notes: `grading slides` builds decks from solutions/, which keep them; the release
+    # (and so this autograded copy) has none (grading.preprocessors.speaker_notes).
+    source_deck = render_deck(_source(graded_reference, key), tmp_path / "source.slides.html").read_text()
+    assert '<aside class="notes">' in source_deck, "the deck has no speaker notes"
+    # Widget code never reaches a slide (the demo's figure does); long code is folded.
+    assert not re.search(r"interactive_demo|ipywidgets|_slider\(", html_to_text(deck)), "widget code on a slide"
 
 
 # --------------------------------------------------------------------------- decks in a browser
@@ -165,3 +180,19 @@ def test_deck_opens_offline_in_chromium_and_shows_no_secret(key, browser, slides
     assert title.stat().st_size > 5_000 and figure.stat().st_size > 5_000
     page.close()
     assert without_favicon(errors) == [], errors
+
+
+@pytest.mark.parametrize("key", REAL_NOTEBOOKS, ids=REAL_NOTEBOOK_IDS)
+def test_every_slide_fits_a_1280x720_view(key, browser, slides_site):
+    """Every slide, horizontal and vertical, measured in Chromium after MathJax: nothing runs off a
+    1280x720 slide (`python -m grading slides --check-fit NN_slug` prints the same table)."""
+    from grading.slide_fit import format_table, measure_deck
+
+    assignment, stem = key
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    measures = measure_deck(page, f"{slides_site}/{assignment}/{stem}.slides.html")
+    page.close()
+    assert len(measures) >= 8
+    overflowing = [m for m in measures if m.overflows]
+    assert not overflowing, (f"{len(overflowing)} of {len(measures)} slides overflow the 1280x720 slide:\n"
+                             + format_table(overflowing))

@@ -19,6 +19,10 @@ Here a missing cell goes before the next cell of the source that the submission 
 is where nbgrader would put it whenever its own rule works. A notebook with none of the
 notebook's answer and test cells cannot be matched to it at all and is refused with
 ``NotebookMismatchError``, a reason a student can act on.
+
+Manually graded answers (the written questions) are repaired the same way: their grade,
+solution and locked flags come from the gradebook here, their points from ``OverwriteCells``,
+so a student cannot make one worth more, lock it or turn it into a test (``grading.results``).
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                     del cell.metadata["nbgrader"]
                     continue
                 try:
-                    gb.find_source_cell(grade_id, notebook, assignment)
+                    source_cell = gb.find_source_cell(grade_id, notebook, assignment)
                 except MissingEntry:
                     # A cell copied and renamed, or from another assignment: OverwriteCells
                     # would drop only its grade_id and leave grade/solution flags that its
@@ -68,8 +72,7 @@ class RestoreCellMetadata(NbGraderPreprocessor):
                     # metadata it is a plain cell; the static scan reports it.
                     del cell.metadata["nbgrader"]
                     continue
-                meta["grade"] = _exists(gb.find_graded_cell, grade_id, notebook, assignment)
-                meta["solution"] = _exists(gb.find_solution_cell, grade_id, notebook, assignment)
+                _restore_known_cell(meta, gb, source_cell, notebook, assignment)
             self._add_missing_graded_cells(nb, gb, notebook, assignment)
         return nb, resources
 
@@ -101,6 +104,49 @@ class RestoreCellMetadata(NbGraderPreprocessor):
             nb.cells.insert(index, cell)
             present.add(source_cell.name)
             self.log.warning("Missing grade cell %s encountered, adding to notebook", source_cell.name)
+
+
+def _restore_known_cell(meta: dict, gb: Gradebook, source_cell, notebook: str, assignment: str) -> None:
+    """The nbgrader metadata of a cell the gradebook knows, as the gradebook says, so that
+    nothing a student wrote into it can fail nbgrader's schema check (``CheckCellMetadata``:
+    "Notebook failed to validate", the whole submission ungraded) or change points:
+
+    - keys nbgrader's schema does not have (a forged ``score``) are dropped;
+    - ``schema_version``, the ``grade``, ``solution`` and ``locked`` flags are the gradebook's
+      (``OverwriteCells`` restores ``locked`` only where nbgrader reads it, never on an answer
+      cell: a written answer is unlocked whatever its flag says);
+    - ``points`` of a graded cell are the gradebook's (also where they were deleted or are
+      not a number, on which ``OverwriteCells`` would fail); other cells have none;
+    - a ``checksum`` or ``cell_type`` that is not text is dropped (``OverwriteCells`` writes
+      the checksum again).
+    """
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    validator = MetadataValidator()
+    for key in set(meta) - set(validator.schema["properties"]):
+        del meta[key]
+    meta["schema_version"] = validator.schema_version
+    graded = _find(gb.find_graded_cell, meta["grade_id"], notebook, assignment)  # a grade or a task cell
+    task = _find(gb.find_task_cell, meta["grade_id"], notebook, assignment) is not None
+    meta["grade"] = graded is not None and not task
+    meta["solution"] = _exists(gb.find_solution_cell, meta["grade_id"], notebook, assignment)
+    meta["locked"] = bool(source_cell.locked)
+    if task or "task" in meta:
+        meta["task"] = task
+    if graded is not None:
+        meta["points"] = float(graded.max_score)
+    else:
+        meta.pop("points", None)
+    for key in ("checksum", "cell_type"):
+        if key in meta and not isinstance(meta[key], str):
+            del meta[key]
+
+
+def _find(find, grade_id: str, notebook: str, assignment: str):
+    try:
+        return find(grade_id, notebook, assignment)
+    except MissingEntry:
+        return None
 
 
 def _grade_id(cell) -> str | None:

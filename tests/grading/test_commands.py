@@ -12,7 +12,7 @@ import pytest
 from grading.course import REPO_ROOT, CourseLayout
 from tests.conftest import FIXTURE_SOURCE, TINY
 
-SUBCOMMANDS = ["release", "check", "autograde", "grade", "demo", "slides"]
+SUBCOMMANDS = ["release", "check", "autograde", "grade", "rubric", "demo", "slides"]
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)

@@ -154,7 +154,8 @@ late_penalty = { per_day_percent = 25 }
         "graded", "late", 4.0, 1.0, 3.0)
     assert rows[("dave", TINY)]["status"] == "error" and "not a readable notebook" in rows[("dave", TINY)]["error"]
     assert rows[("dave", None)] == {"student": "dave", "assignment": None, "status": "total", "score": 0.0,
-                                    "max_score": 4.0}, "errored work counts as 0 of its points"
+                                    "max_score": 4.0, "written_score": None, "written_max_score": 2.0,
+                                    "written_pending": 0}, "errored work counts as 0 of its points"
     with open(course.root / "grading" / "grades.csv", newline="") as fh:
         by = {r["student_id"]: r for r in csv.DictReader(fh)}
     assert (by["lara"]["score"], by["lara"]["late_submission_penalty"], by["lara"]["status"]) == ("3.0", "1.0", "late")
@@ -162,10 +163,14 @@ late_penalty = { per_day_percent = 25 }
     with open(course.root / "grading" / "grades-lms.csv", newline="") as fh:
         lms = {r["student_id"]: r for r in csv.DictReader(fh)}
     assert (lms["lara"][TINY], lms["lara"][f"{TINY} status"], lms["lara"]["total"]) == ("3.0", "late", "3.0")
-    assert (lms["dave"][TINY], lms["dave"]["total"], lms["dave"]["max_total"]) == ("", "0.0", "4.0")
-    # Answers were compared across students (the tiny answers are one-liners: too short to count).
+    # max_total: every point of the assignment, its written question's 2 included (nbgrader's max_score)
+    assert (lms["dave"][TINY], lms["dave"]["total"], lms["dave"]["max_total"]) == ("", "0.0", "6.0")
+    assert (lms["dave"]["auto_max_total"], lms["dave"]["written_max_total"]) == ("4.0", "2.0")
+    # Answers were compared across students: the tiny code answers are one-liners, too short to
+    # count, but alice and lara handed in the same written answer (the reference's, word for word).
     assert (course.path("integrity") / f"{TINY}.similarity.json").is_file()
-    assert lms["alice"][f"{TINY} similar to"] == "none" and by["alice"]["similarity"] == "none"
+    assert lms["alice"][f"{TINY} similar to"] == "lara 1.00" and by["alice"]["similarity"] == "lara 1.00"
+    assert lms["bob"][f"{TINY} similar to"] == "none"
 
     # Nothing changed: nothing is graded again, and the table still shows everyone.
     alice_graded = course.path("autograded") / "alice" / TINY / "tiny.ipynb"
@@ -201,6 +206,7 @@ late_penalty = { per_day_percent = 25 }
     with open(course.root / "grading" / "grades-lms.csv", newline="") as fh:
         alice = next(r for r in csv.DictReader(fh) if r["student_id"] == "alice")
     questions = {k: v for k, v in alice.items() if k.startswith(f"{TINY}:")}
+    assert questions.pop(f"{TINY}:written_sign") == "", "a written answer not graded yet: empty, not 0"
     assert len(questions) >= 2 and sum(map(float, questions.values())) == float(alice[TINY]) == 4.0
 
     # Unknown names are refused before anything is written.

@@ -60,7 +60,9 @@ def export(tmp_path, gradebook, **kwargs) -> tuple[str, list[dict]]:
 
 def test_rows_parse_to_the_right_columns(tmp_path, gradebook):
     text, rows = export(tmp_path, gradebook)
-    assert list(rows[0]) == COLUMNS == NBGRADER_COLUMNS + ["integrity_findings", "integrity", "status", "similarity"]
+    assert list(rows[0]) == COLUMNS == NBGRADER_COLUMNS + [
+        "auto_score", "auto_max_score", "written_score", "written_max_score", "written_status",
+        "integrity_findings", "integrity", "status", "similarity"]
     assert all(None not in row and len(row) == len(COLUMNS) for row in rows), "a field shifted the columns"
     assert len(rows) == 2 * len(STUDENTS)
     by_key = {(r["assignment"], r["student_id"]): r for r in rows}
@@ -141,7 +143,7 @@ def test_a_report_that_cannot_be_built_is_flagged_everywhere(tmp_path, monkeypat
     monkeypatch.setattr(grading.autograde, "integrity_of", broken)
     report = autograde_course([TINY], layout, progress=False, feedback=False, unsafe=True, in_process=True)
     cell = report.rows["alice"][TINY]
-    assert (cell.score, cell.render()) == (4.0, "4/4 !")
+    assert (cell.score, cell.render()) == (4.0, "4/4 + written pending !")
     assert cell.integrity == "integrity report incomplete"
     table = report.table()
     assert "INTEGRITY alice/00_tiny: the integrity report could not be built (RecursionError: " in table

@@ -99,9 +99,11 @@ def test_tests_are_named_by_grade_id(tiny_feedback):
     _, soup = _page(tiny_feedback.feedback)
     entries = [li.get_text(" ", strip=True) for li in soup.select("#toc li")]
     assert [e.split(" (Score")[0] for e in entries] == [
-        "Test test_add", "Test test_square_visible", "Test test_square_hidden"]
+        "Test test_add", "Test test_square_visible", "Test test_square_hidden", "Written response written_sign"]
     assert "Test cell" not in soup.get_text()
-    assert [a["href"] for a in soup.select("#toc li a")] == ["#test_add", "#test_square_visible", "#test_square_hidden"]
+    assert [a["href"] for a in soup.select("#toc li a")] == [
+        "#test_add", "#test_square_visible", "#test_square_hidden", "#written_sign"]
+    assert entries[-1] == "Written response written_sign (Score: not graded yet / 2.0)", "not nbgrader's 0"
 
 
 def test_visible_failures_are_worded_as_visible_and_hidden_ones_stay_hidden(tiny_feedback):
@@ -231,7 +233,8 @@ def test_formgrader_view_renders_math_without_mathjax(tiny_feedback):
     assert "cdnjs" not in html and not any("mathjax" in (s.get("src") or "").lower() for s in soup.find_all("script"))
     # formgrader's own page is still there: its scripts, its score inputs, the stand-in for MathJax.
     assert any(s.get("src", "").endswith("/formgrader/static/js/formgrade.js") for s in soup.find_all("script"))
-    assert [i["id"] for i in soup.select("input.score")] == ["test_add", "test_square_visible", "test_square_hidden"]
+    assert [i["id"] for i in soup.select("input.score")] == [
+        "test_add", "test_square_visible", "test_square_hidden", "written_sign"]
     assert "window.MathJax = {Hub: {Startup" in html
     markdown = next(el for el in soup.select(".text_cell_render") if "Loss:" in el.get_text())
     assert markdown.find("math") is not None and soup.select_one(".output_latex math") is not None

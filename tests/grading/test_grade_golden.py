@@ -35,7 +35,8 @@ def test_grade_json_matches_golden(kind, tiny_notebooks):
 
 def test_grade_json_contract_fields(tiny_notebooks):
     result = json.loads(run_grade_cli(tiny_notebooks["partial"]).stdout)
-    assert set(result) == {"assignment", "notebook", "status", "error", "score", "max_score", "tests", "integrity"}
+    assert set(result) == {"assignment", "notebook", "status", "error", "score", "max_score", "tests", "integrity",
+                           "written", "written_score", "written_max_score", "written_status"}
     assert set(result["integrity"]) == {"student", "assignment", "findings", "died_in", "death", "sandboxed"}
     assert result["status"] == "graded" and result["error"] is None
     assert 0 < result["score"] < result["max_score"]
@@ -43,6 +44,10 @@ def test_grade_json_contract_fields(tiny_notebooks):
         assert set(test) == {"grade_id", "score", "max_score", "passed", "message"}
         assert test["passed"] == (test["score"] == test["max_score"])
         assert (test["message"] == "") == test["passed"]
+    # Written answers are not tests: apart, pending until a grader scores them in formgrader.
+    assert [t["grade_id"] for t in result["tests"]] == ["test_add", "test_square_visible", "test_square_hidden"]
+    assert result["written"] == [{"grade_id": "written_sign", "score": None, "max_score": 2.0, "status": "pending"}]
+    assert (result["written_score"], result["written_max_score"], result["written_status"]) == (None, 2.0, "pending")
 
 
 def test_malformed_notebook_is_an_error_not_a_crash(tmp_path):
@@ -54,6 +59,7 @@ def test_malformed_notebook_is_an_error_not_a_crash(tmp_path):
     assert result["status"] == "error"
     assert "not a readable notebook" in result["error"]
     assert result["score"] == 0.0 and result["max_score"] == 4.0 and result["tests"] == []
+    assert (result["written"], result["written_max_score"], result["written_status"]) == ([], 2.0, None)
 
 
 def test_missing_file_is_an_error(tmp_path):

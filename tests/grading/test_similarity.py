@@ -85,9 +85,11 @@ def release_nb(layout: CourseLayout):
 
 
 def reference(layout: CourseLayout) -> dict[str, str]:
+    """The reference's code answers (the one-liners); its written answer, the model answer
+    word for word, would rightly be flagged when several students hand it in."""
     source = nbformat.read(layout.path("source") / TINY / "tiny.ipynb", as_version=4)
     return {c.metadata.nbgrader["grade_id"]: answer_code(c) for c in source.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+            if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
 
 
 def submit(layout: CourseLayout, student: str, answers: dict[str, str] | None = None, nb=None):
