@@ -24,6 +24,7 @@ __all__ = [
     "load_idx_dataset",
     "load_iris",
     "load_sample_images",
+    "load_text",
     "noisy_sine_series",
     "read_idx",
     "sine_data",
@@ -215,6 +216,17 @@ def load_breast_cancer() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
 
 
+def load_wine() -> tuple[np.ndarray, np.ndarray]:
+    """Wine recognition (13 chemical features on very different scales: hue ~1, proline ~1000).
+
+    Returns X (178, 13) float64 and y (178,) int64 cultivars 0..2.
+    """
+    from sklearn import datasets
+
+    bunch = datasets.load_wine()
+    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+
+
 def load_diabetes() -> tuple[np.ndarray, np.ndarray]:
     """Diabetes regression set. Returns X (442, 10) float64 (scaled) and y (442,) float64."""
     from sklearn import datasets
@@ -228,6 +240,32 @@ def load_sample_images() -> list[np.ndarray]:
     from sklearn import datasets
 
     return [np.asarray(image, dtype=np.uint8) for image in datasets.load_sample_images().images]
+
+
+# --------------------------------------------------------------------------- shipped texts
+
+#: Texts shipped inside this package (``helpers/texts/<name>.txt``; sources in ``helpers/texts/SOURCES.md``).
+TEXT_NAMES = ("coriolanus",)
+
+
+def load_text(name: str = "coriolanus") -> str:
+    """A public-domain text shipped with the ``helpers`` package, for character-level models.
+
+    ``"coriolanus"``: the opening of Shakespeare's *Coriolanus* (Act 1, scenes 1-9), the first
+    31,742 characters of Karpathy's "tiny Shakespeare" (char-rnn, 2015): 58 distinct characters,
+    ASCII only, lines ending in ``"\\n"``.
+
+    Returns:
+        The whole text as one ``str``.
+
+    Raises:
+        ValueError: for a name that is not in ``TEXT_NAMES``.
+    """
+    if name not in TEXT_NAMES:
+        raise ValueError(f"unknown text {name!r}: choose one of {', '.join(TEXT_NAMES)}")
+    from importlib import resources
+
+    return resources.files("helpers").joinpath("texts", f"{name}.txt").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- splitting

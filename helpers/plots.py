@@ -1,5 +1,5 @@
 """The course's figures: loss curves, regression fits, decision boundaries, image grids,
-cost surfaces and confusion matrices.
+cost surfaces, confusion matrices and the L1/L2 constraint geometry.
 
 Every function returns the matplotlib Axes or Figure it drew on and never calls
 ``plt.show()`` (Jupyter shows the figure; tests inspect it). matplotlib is imported inside
@@ -19,11 +19,13 @@ if TYPE_CHECKING:  # only for annotations: keeps the import free of matplotlib
 
 __all__ = [
     "COURSE_COLORS",
+    "norm_ball_minimum",
     "plot_confusion_matrix",
     "plot_cost_surface",
     "plot_decision_boundary",
     "plot_image_grid",
     "plot_loss_curve",
+    "plot_norm_ball_geometry",
     "plot_regression_fit",
     "use_course_style",
 ]
@@ -347,3 +349,90 @@ def plot_confusion_matrix(
     accuracy = np.trace(counts) / total if total else float("nan")
     ax.set_title(f"{title} (accuracy {accuracy:.3f})")
     return ax
+
+
+def norm_ball_minimum(w_star: Sequence[float], curvature: Any, radius: float, p: int, num_points: int = 40_000) -> np.ndarray:
+    """The minimum of the quadratic loss (w - w*)^T A (w - w*) over the 2-D ball ||w||_p <= radius.
+
+    For w* outside the ball the minimum lies on its boundary, which is searched on
+    ``num_points`` points (a multiple of 4 puts points exactly on the L1 ball's corners).
+
+    Args:
+        w_star: the unconstrained minimum, shape (2,).
+        curvature: A, a symmetric positive-definite (2, 2) matrix.
+        radius: the ball's radius (> 0).
+        p: 1 (the diamond |w1| + |w2| <= r) or 2 (the disc).
+
+    Returns:
+        The constrained minimum, shape (2,); coordinates within 1e-12 of 0 are returned as 0.
+    """
+    if p not in (1, 2):
+        raise ValueError(f"p must be 1 or 2, got {p}")
+    w_star, A = np.asarray(w_star, dtype=np.float64), np.asarray(curvature, dtype=np.float64)
+    if np.sum(np.abs(w_star) ** p) ** (1 / p) <= radius:
+        return w_star.copy()
+    angles = 2 * np.pi * np.arange(num_points) / num_points
+    directions = np.column_stack([np.cos(angles), np.sin(angles)])
+    directions[np.abs(directions) < 1e-12] = 0.0
+    boundary = radius * directions / np.linalg.norm(directions, ord=p, axis=1, keepdims=True)
+    offsets = boundary - w_star
+    losses = np.einsum("ni,ij,nj->n", offsets, A, offsets)
+    best = boundary[int(np.argmin(losses))]
+    return np.where(np.abs(best) < 1e-12, 0.0, best)
+
+
+def plot_norm_ball_geometry(
+    w_star: Sequence[float] = (1.0, 2.5),
+    curvature: Any = ((1.0, 0.4), (0.4, 0.8)),
+    radius: float = 1.0,
+    figsize: tuple[float, float] = (10.0, 4.6),
+) -> Figure:
+    """Why L1 gives zeros: the loss contours first touch the diamond at a corner (on an axis),
+    the disc at a point where both weights are non-zero.
+
+    Left L1, right L2: the ball ||w||_p <= radius (shaded), elliptical contours of
+    (w - w*)^T A (w - w*) around the unregularised minimum w* (a star), the contour through the
+    constrained minimum (thick) and that minimum (a dot, from ``norm_ball_minimum``).
+
+    Returns:
+        The Figure with two Axes titled "L1 ..." and "L2 ...".
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, Polygon
+
+    w_star, A = np.asarray(w_star, dtype=np.float64), np.asarray(curvature, dtype=np.float64)
+    figure, axes = plt.subplots(1, 2, figsize=figsize)
+    extent = max(radius, *np.abs(w_star)) + 1.0
+    grid = np.linspace(-extent, extent, 300)
+    W1, W2 = np.meshgrid(grid, grid)
+    D1, D2 = W1 - w_star[0], W2 - w_star[1]
+    loss = A[0, 0] * D1**2 + 2 * A[0, 1] * D1 * D2 + A[1, 1] * D2**2
+    for ax, p in zip(axes, (1, 2)):
+        best = norm_ball_minimum(w_star, A, radius, p)
+        offset = best - w_star
+        touching = float(offset @ A @ offset)
+        shade = COURSE_COLORS["sky"]
+        if p == 1:
+            ball = Polygon([(radius, 0), (0, radius), (-radius, 0), (0, -radius)], closed=True, facecolor=shade,
+                           edgecolor="black", alpha=0.5)
+        else:
+            ball = Circle((0, 0), radius, facecolor=shade, edgecolor="black", alpha=0.5)
+        ax.add_patch(ball)
+        ax.contour(W1, W2, loss, levels=sorted({touching * f for f in (0.25, 0.5, 2.0, 3.5)}), colors="0.6",
+                   linewidths=0.8)
+        ax.contour(W1, W2, loss, levels=[touching], colors=COURSE_COLORS["orange"], linewidths=2.0)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.plot(*w_star, "*", color="black", markersize=12, label="$w^*$ (no penalty)")
+        ax.plot(*best, "o", color=COURSE_COLORS["red"], markersize=8,
+                label=f"constrained minimum ({best[0]:.2f}, {best[1]:.2f})")
+        ax.set_xlim(-extent, extent)
+        ax.set_ylim(-extent, extent)
+        ax.set_aspect("equal")
+        ax.set_xlabel("$w_1$")
+        ax.set_ylabel("$w_2$")
+        name = "L1: $|w_1| + |w_2| \\leq r$" if p == 1 else "L2: $w_1^2 + w_2^2 \\leq r^2$"
+        ax.set_title(name)
+        ax.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    return figure

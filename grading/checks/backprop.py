@@ -28,6 +28,7 @@ import functools
 
 import numpy as np
 
+from grading.trusted.mistakes import explained
 from grading.trusted.oracles import standardized
 from grading.trusted.registry import check
 from grading.trusted.student import StudentCallError
@@ -237,6 +238,87 @@ def _digits() -> tuple:
     return X_train_std, y_train, X_val_std, y_val
 
 
+# ----------------------------------------------------------------------------- likely mistakes
+# Each wrong answer a student is likely to give, recomputed from the check's inputs: a failed check
+# names the one that matches (grading.trusted.mistakes.explained) instead of a generic chain-rule hint.
+
+def _sigmoid(z):
+    with np.errstate(all="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def _affine_mistakes(x, w, dout) -> dict[str, list]:
+    """Known wrong dx, dw, db of affine_backward for these inputs."""
+    n = x.shape[0]
+    return {
+        "dx": [("dx = dout @ w without the transpose: dx = dout @ w.T", dout @ w if dout.shape[1] == w.shape[0] else None),
+               ("dx divided by N: the upstream gradient dout already carries the loss's 1/N", dout @ w.T / n)],
+        "dw": [("dw = dout.T @ x is dw transposed: dw = x.T @ dout, shape (D, M) like w", dout.T @ x),
+               ("dw divided by N: the upstream gradient dout already carries the loss's 1/N", x.T @ dout / n)],
+        "db": [("db summed over the wrong axis: sum dout over the samples, axis 0", dout.sum(axis=1)),
+               ("db averaged over the samples: sum them (dout already carries the loss's 1/N)", dout.mean(axis=0)),
+               ("db summed over everything: db has one entry per output, dout.sum(axis=0)", dout.sum())],
+    }
+
+
+def _activation_mistakes(kind: str, x, dout) -> list:
+    """Known wrong backward passes of an element-wise activation (the cache holds its output,
+    or the input for ReLU)."""
+    if kind == "relu":
+        out = np.maximum(x, 0.0)
+        return [("returned the forward output max(0, x): dx = dout where x > 0, else 0", out),
+                ("the mask is inverted: pass dout where x > 0, not where x < 0", dout * (x < 0)),
+                ("multiplied dout by the input (or the output) instead of the 0/1 mask (x > 0)", dout * out),
+                ("ignored the mask: dx = dout * (x > 0)", dout),
+                ("forgot dout: dx = dout * (x > 0), not the mask alone", (x > 0).astype(float))]
+    derivative = {"sigmoid": lambda f: f * (1 - f), "tanh": lambda f: 1 - f**2}
+    formula = {"sigmoid": "f' = f (1 - f)", "tanh": "f' = 1 - f**2"}
+    out = _sigmoid(x) if kind == "sigmoid" else np.tanh(x)
+    again = _sigmoid(out) if kind == "sigmoid" else np.tanh(out)
+    other = "tanh" if kind == "sigmoid" else "sigmoid"
+    return [(f"applied {kind} again to the cache: the cache holds the output f = {kind}(x) (the post-activation), "
+             f"so {formula[kind]} uses it directly", dout * derivative[kind](again)),
+            ("forgot to multiply by dout (the chain rule: dx = dout * f')", derivative[kind](out)),
+            (f"used {other}'s derivative ({formula[other]}) instead of {formula[kind]}", dout * derivative[other](out)),
+            (f"a factor is missing: {formula[kind]}", dout * (out if kind == "sigmoid" else 1 - out)),
+            (f"used the input x (the pre-activation) where {formula[kind]} needs the cached output f", dout * derivative[kind](x))]
+
+
+def _loss_mistakes(params, X, y, reg) -> list[tuple[str, dict]]:
+    """Known wrong gradients of two_layer_net_loss, each recomputed here in NumPy."""
+    n = X.shape[0]
+    pre = X @ params["W1"] + params["b1"]
+    hidden = np.maximum(pre, 0.0)
+    scores = hidden @ params["W2"] + params["b2"]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    onehot = np.eye(scores.shape[1])[y]
+
+    def grads(d_scores, hidden_in_dw2=hidden, mask=pre > 0, reg_w=reg, reg_b=0.0, skip_relu=False):
+        d_hidden = d_scores @ params["W2"].T
+        d_pre = d_hidden if skip_relu else d_hidden * mask
+        return {"W1": X.T @ d_pre + reg_w * params["W1"], "b1": d_pre.sum(axis=0) + reg_b * params["b1"],
+                "W2": hidden_in_dw2.T @ d_scores + reg_w * params["W2"], "b2": d_scores.sum(axis=0) + reg_b * params["b2"]}
+
+    right = (probs - onehot) / n
+    return [
+        ("forgot 1/N in dscores: the loss is a mean over the samples, so dscores = (P - Y) / N", grads(probs - onehot)),
+        ("dW2 uses the pre-activation X W1 + b1 where the post-activation relu(X W1 + b1) belongs", grads(right, pre)),
+        ("forgot the ReLU's backward pass between the two affine layers", grads(right, skip_relu=True)),
+        ("the ReLU mask must come from the cached input of the ReLU (x > 0), not from the upstream gradient",
+         grads(right, mask=(right @ params["W2"].T) > 0)),
+        ("dscores = P - Y: subtract 1 at the true class, dscores = (P - Y) / N", grads(probs / n)),
+        ("forgot the regularisation gradient reg * W", grads(right, reg_w=0.0)),
+        ("the gradient of 0.5 * reg * sum(W**2) is reg * W (not 0.5 * reg * W)", grads(right, reg_w=0.5 * reg)),
+        ("the gradient of 0.5 * reg * sum(W**2) is reg * W (not 2 * reg * W)", grads(right, reg_w=2 * reg)),
+        ("the biases are not regularised: no reg * b in their gradients", grads(right, reg_b=reg)),
+    ]
+
+
+LOSS_USUAL = ("dscores = (P - Y) / N, then affine_backward, relu_backward (mask from the ReLU's input), "
+              "affine_backward, and reg * W added to dW1 and dW2 only")
+
+
 # ----------------------------------------------------------------------------- affine layer
 
 @check("test_affine_forward_shape")
@@ -281,23 +363,37 @@ def affine_backward_shapes(s):
     result = s.call("affine_backward", np.ones((2, 4)), cache)
     testing.assert_that(isinstance(result, tuple) and len(result) == 3, "affine_backward should return (dx, dw, db).")
     dx, dw, db = result
-    testing.check_shape(dx, (2, 3), "dx")
-    testing.check_shape(dw, (3, 4), "dw")
-    testing.check_shape(db, (4,), "db")
+    mistakes = _affine_mistakes(np.ones((2, 3)), np.ones((3, 4)), np.ones((2, 4)))
+    for name, found, shape in [("dx", dx, (2, 3)), ("dw", dw, (3, 4)), ("db", db, (4,))]:
+        with explained(found, mistakes[name], AFFINE_USUAL[name]):
+            testing.check_shape(found, shape, name)
     s.hidden()
     _, cache_one = s.call("affine_forward", np.ones((1, 5)), np.ones((5, 1)), np.zeros(1))
     dx_one, dw_one, db_one = s.call("affine_backward", np.ones((1, 1)), cache_one)
-    testing.check_shape(dx_one, (1, 5), "dx for one sample and one output")
-    testing.check_shape(dw_one, (5, 1), "dw for one sample and one output")
-    testing.check_shape(db_one, (1,), "db for one output")
+    mistakes = _affine_mistakes(np.ones((1, 5)), np.ones((5, 1)), np.ones((1, 1)))
+    for name, found, shape, what in [("dx", dx_one, (1, 5), "dx for one sample and one output"),
+                                     ("dw", dw_one, (5, 1), "dw for one sample and one output"),
+                                     ("db", db_one, (1,), "db for one output")]:
+        with explained(found, mistakes[name], AFFINE_USUAL[name]):
+            testing.check_shape(found, shape, what)
+
+
+AFFINE_USUAL = {"dx": "dx = dout @ w.T (the transpose of w), shape (N, D) like x",
+                "dw": "dw = x.T @ dout (the transpose of x), shape (D, M) like w",
+                "db": "db = dout.sum(axis=0), a sum over the samples, shape (M,) like b"}
 
 
 def _affine_gradchecks(x, w, b, dout, grads, suffix=("", "", "")) -> None:
-    """dx, dw, db against the numerical gradient of out = x w + b itself (computed here)."""
+    """dx, dw, db against the numerical gradient of out = x w + b itself (computed here); a
+    failure names the likely mistake."""
     dx, dw, db = grads
-    testing.check_array_gradient(lambda x_probe: x_probe @ w + b, x, dout, dx, "dx" + suffix[0])
-    testing.check_array_gradient(lambda w_probe: x @ w_probe + b, w, dout, dw, "dw" + suffix[1])
-    testing.check_array_gradient(lambda b_probe: x @ w + b_probe, b, dout, db, "db" + suffix[2])
+    mistakes = _affine_mistakes(x, w, dout)
+    with explained(dx, mistakes["dx"], AFFINE_USUAL["dx"]):
+        testing.check_array_gradient(lambda x_probe: x_probe @ w + b, x, dout, dx, "dx" + suffix[0])
+    with explained(dw, mistakes["dw"], AFFINE_USUAL["dw"]):
+        testing.check_array_gradient(lambda w_probe: x @ w_probe + b, w, dout, dw, "dw" + suffix[1])
+    with explained(db, mistakes["db"], AFFINE_USUAL["db"]):
+        testing.check_array_gradient(lambda b_probe: x @ w + b_probe, b, dout, db, "db" + suffix[2])
 
 
 @check("test_affine_backward_gradcheck")
@@ -334,17 +430,21 @@ def affine_backward_oracle(s):
     dout = rng.normal(size=(5, 2))
     expected = _tape_affine(x, w, b, dout)
     _, cache = s.call("affine_forward", x, w, b)
+    mistakes = _affine_mistakes(x, w, dout)
     for name, mine, theirs in zip(["dx", "dw", "db"], s.call("affine_backward", dout, cache), expected):
-        testing.check_close(mine, theirs, f"{name} against the exact gradient (what tf.GradientTape gives)",
-                            hint=(
-                                "dx = dout w^T, dw = x^T dout, db = dout summed over the rows"))
+        with explained(mine, mistakes[name], AFFINE_USUAL[name]):
+            testing.check_close(mine, theirs, f"{name} against the exact gradient (what tf.GradientTape gives)",
+                                hint=(
+                                    "dx = dout w^T, dw = x^T dout, db = dout summed over the rows"))
     s.hidden()
     x, w, b = rng.normal(size=(12, 7)), rng.normal(size=(7, 9)), rng.normal(size=9)
     dout = rng.normal(size=(12, 9))
     expected = _tape_affine(x, w, b, dout)
     _, cache = s.call("affine_forward", x, w, b)
+    mistakes = _affine_mistakes(x, w, dout)
     for name, mine, theirs in zip(["dx", "dw", "db"], s.call("affine_backward", dout, cache), expected):
-        testing.check_close(mine, theirs, f"{name} against the exact gradient for x (12, 7), w (7, 9)")
+        with explained(mine, mistakes[name], AFFINE_USUAL[name]):
+            testing.check_close(mine, theirs, f"{name} against the exact gradient for x (12, 7), w (7, 9)")
 
 
 # ----------------------------------------------------------------------------- activations
@@ -366,15 +466,18 @@ def relu_forward(s):
 def relu_backward(s):
     x = np.array([[-2.0, -0.5, 0.5], [3.0, -1e-3, 1e-3]])
     _, cache = s.call("relu_forward", x)
-    testing.check_close(s.call("relu_backward", np.full((2, 3), 2.0), cache), [[0.0, 0.0, 2.0], [2.0, 0.0, 2.0]],
-                        "relu_backward with dout = 2", hint=(
-                            "dx = dout where x > 0 and 0 elsewhere (not the output itself)"))
+    dx = s.call("relu_backward", np.full((2, 3), 2.0), cache)
+    with explained(dx, _activation_mistakes("relu", x, np.full((2, 3), 2.0)), RELU_USUAL):
+        testing.check_close(dx, [[0.0, 0.0, 2.0], [2.0, 0.0, 2.0]],
+                            "relu_backward with dout = 2", hint=(
+                                "dx = dout where x > 0 and 0 elsewhere (not the output itself)"))
     rng = np.random.default_rng(112)
     x = rng.uniform(0.1, 2.0, size=(4, 5)) * rng.choice([-1.0, 1.0], size=(4, 5))  # away from the kink
     dout = rng.normal(size=(4, 5))
     _, cache = s.call("relu_forward", x.copy())
-    testing.check_array_gradient(lambda x_probe: np.maximum(x_probe, 0.0), x, dout,
-                                 s.call("relu_backward", dout, cache), "relu_backward")
+    dx = s.call("relu_backward", dout, cache)
+    with explained(dx, _activation_mistakes("relu", x, dout), RELU_USUAL):
+        testing.check_array_gradient(lambda x_probe: np.maximum(x_probe, 0.0), x, dout, dx, "relu_backward")
     s.hidden()
     cases = []
     for shape in [(1,), (3, 2, 2), (50,)]:
@@ -384,7 +487,13 @@ def relu_backward(s):
     for (shape, x, dout), (_, cache) in zip(cases, forwards):
         dx, after, _ = s.call_with_inputs("relu_backward", dout, cache)
         testing.check_not_modified(dout, after[0], "dout")
-        testing.check_close(dx, np.where(x > 0, dout, 0.0), f"relu_backward for shape {shape}")
+        with explained(dx, _activation_mistakes("relu", x, dout), RELU_USUAL):
+            testing.check_close(dx, np.where(x > 0, dout, 0.0), f"relu_backward for shape {shape}")
+
+
+RELU_USUAL = "dx = dout * (x > 0), with x the ReLU's cached input"
+SIGMOID_USUAL = "dx = dout * f * (1 - f) with f the cached output (not the input)"
+TANH_USUAL = "dx = dout * (1 - f**2) with f the cached output (not the input)"
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -418,15 +527,17 @@ def sigmoid_forward(s):
 @check("test_sigmoid_backward")
 def sigmoid_backward(s):
     _, cache = s.call("sigmoid_forward", np.array([0.0, 2.0]))
-    testing.check_close(s.call("sigmoid_backward", np.array([1.0, 2.0]), cache),
-                        [0.25, 2 * 0.8807970779778823 * (1 - 0.8807970779778823)],
-                        "sigmoid_backward at x = [0, 2]", hint=(
-                            "dx = dout * f * (1 - f) with f the cached output"))
+    dx = s.call("sigmoid_backward", np.array([1.0, 2.0]), cache)
+    with explained(dx, _activation_mistakes("sigmoid", np.array([0.0, 2.0]), np.array([1.0, 2.0])), SIGMOID_USUAL):
+        testing.check_close(dx, [0.25, 2 * 0.8807970779778823 * (1 - 0.8807970779778823)],
+                            "sigmoid_backward at x = [0, 2]", hint=(
+                                "dx = dout * f * (1 - f) with f the cached output"))
     rng = np.random.default_rng(114)
     x, dout = rng.normal(scale=2.0, size=(3, 4)), rng.normal(size=(3, 4))
     _, cache = s.call("sigmoid_forward", x.copy())
-    testing.check_array_gradient(lambda x_probe: 1.0 / (1.0 + np.exp(-x_probe)), x, dout,
-                                 s.call("sigmoid_backward", dout, cache), "sigmoid_backward")
+    dx = s.call("sigmoid_backward", dout, cache)
+    with explained(dx, _activation_mistakes("sigmoid", x, dout), SIGMOID_USUAL):
+        testing.check_array_gradient(lambda x_probe: 1.0 / (1.0 + np.exp(-x_probe)), x, dout, dx, "sigmoid_backward")
     s.hidden()
     cases = []
     for shape in [(1,), (2, 2, 5), (40,)]:
@@ -434,7 +545,8 @@ def sigmoid_backward(s):
     forwards = s.call_many("sigmoid_forward", [(x.copy(),) for _, x, _ in cases])
     for (shape, x, dout), (_, cache) in zip(cases, forwards):
         dx, after, _ = s.call_with_inputs("sigmoid_backward", dout, cache)
-        testing.check_close(dx, dout * _expit(x) * (1 - _expit(x)), f"sigmoid_backward for shape {shape}")
+        with explained(dx, _activation_mistakes("sigmoid", x, dout), SIGMOID_USUAL):
+            testing.check_close(dx, dout * _expit(x) * (1 - _expit(x)), f"sigmoid_backward for shape {shape}")
         testing.check_not_modified(dout, after[0], "dout")
 
 
@@ -451,14 +563,17 @@ def tanh_forward(s):
 @check("test_tanh_backward")
 def tanh_backward(s):
     _, cache = s.call("tanh_forward", np.array([0.0, 0.5]))
-    testing.check_close(s.call("tanh_backward", np.array([1.0, 3.0]), cache), [1.0, 3 * (1 - 0.46211715726000974**2)],
-                        "tanh_backward at x = [0, 0.5]", hint=(
-                            "dx = dout * (1 - f**2) with f the cached output"))
+    dx = s.call("tanh_backward", np.array([1.0, 3.0]), cache)
+    with explained(dx, _activation_mistakes("tanh", np.array([0.0, 0.5]), np.array([1.0, 3.0])), TANH_USUAL):
+        testing.check_close(dx, [1.0, 3 * (1 - 0.46211715726000974**2)],
+                            "tanh_backward at x = [0, 0.5]", hint=(
+                                "dx = dout * (1 - f**2) with f the cached output"))
     rng = np.random.default_rng(116)
     x, dout = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     _, cache = s.call("tanh_forward", x.copy())
-    testing.check_array_gradient(lambda x_probe: np.tanh(x_probe), x, dout,
-                                 s.call("tanh_backward", dout, cache), "tanh_backward")
+    dx = s.call("tanh_backward", dout, cache)
+    with explained(dx, _activation_mistakes("tanh", x, dout), TANH_USUAL):
+        testing.check_array_gradient(lambda x_probe: np.tanh(x_probe), x, dout, dx, "tanh_backward")
     s.hidden()
     cases = []
     for shape in [(1,), (3, 3, 3), (64,)]:
@@ -466,7 +581,8 @@ def tanh_backward(s):
     forwards = s.call_many("tanh_forward", [(x.copy(),) for _, x, _ in cases])
     for (shape, x, dout), (_, cache) in zip(cases, forwards):
         dx, after, _ = s.call_with_inputs("tanh_backward", dout, cache)
-        testing.check_close(dx, dout * (1 - np.tanh(x) ** 2), f"tanh_backward for shape {shape}")
+        with explained(dx, _activation_mistakes("tanh", x, dout), TANH_USUAL):
+            testing.check_close(dx, dout * (1 - np.tanh(x) ** 2), f"tanh_backward for shape {shape}")
         testing.check_not_modified(dout, after[0], "dout")
 
 
@@ -604,8 +720,10 @@ def two_layer_net_loss_values(s):
     loss_fixed, grads_fixed = s.call("two_layer_net_loss", _PARAMS_FIXED, _X_FIXED, _Y_FIXED, reg=0.05, isolate=LAYERS)
     testing.check_close(testing.check_scalar(loss_fixed, "loss"), 1.0629753764691654,
                         "the loss on a fixed 5x3 example with reg 0.05")
+    mistakes = _loss_mistakes(_PARAMS_FIXED, _X_FIXED, _Y_FIXED, 0.05)
     for name in _GRADS_FIXED:
-        testing.check_close(grads_fixed[name], _GRADS_FIXED[name], f"grads['{name}'] on a fixed example")
+        with explained(grads_fixed[name], [(text, wrong[name]) for text, wrong in mistakes], LOSS_USUAL):
+            testing.check_close(grads_fixed[name], _GRADS_FIXED[name], f"grads['{name}'] on a fixed example")
     # huge scores must not overflow
     params_big = {"W1": np.eye(2) * 1000.0, "b1": np.zeros(2), "W2": np.eye(2), "b2": np.zeros(2)}
     big_case = (params_big, np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([1, 1]))
@@ -618,14 +736,17 @@ def two_layer_net_loss_values(s):
 
 
 def _loss_gradcheck(s, params, X, y, reg, grads, label) -> None:
-    """Every gradient against the numerical gradient of the student's own (isolated) loss."""
+    """Every gradient against the numerical gradient of the student's own (isolated) loss; a
+    failure names the likely mistake."""
+    mistakes = _loss_mistakes(params, X, y, reg)
     for key in ("W1", "b1", "W2", "b2"):
         def losses(points, key=key):
             results = s.call_many("two_layer_net_loss", [({**params, key: p}, X, y) for p in points],
                                   common={"reg": reg}, isolate=LAYERS)
             return [result[0] for result in results]
 
-        testing.check_gradient_batch(losses, params[key].copy(), grads[key], f"grads['{key}']{label}", tol=1e-6)
+        with explained(grads[key], [(text, wrong[key]) for text, wrong in mistakes], LOSS_USUAL):
+            testing.check_gradient_batch(losses, params[key].copy(), grads[key], f"grads['{key}']{label}", tol=1e-6)
 
 
 @check("test_two_layer_net_loss_gradcheck")
@@ -656,9 +777,15 @@ def two_layer_net_loss_reg(s):
                         hint=(
                             "0.5 * reg * (sum(W1**2) + sum(W2**2)); biases are not regularised"))
     for name in ["W1", "W2"]:
-        testing.check_close(grads_reg[name] - grads_plain[name], 0.3 * params[name], f"the regularisation gradient of {name}")
+        difference = grads_reg[name] - grads_plain[name]
+        with explained(difference, [("the gradient of 0.5 * reg * sum(W**2) is reg * W, not 0.5 * reg * W", 0.15 * params[name]),
+                                    ("the gradient of 0.5 * reg * sum(W**2) is reg * W, not 2 * reg * W", 0.6 * params[name]),
+                                    ("forgot to add reg * W to the gradient", np.zeros_like(params[name]))],
+                       "add reg * W to dW1 and dW2"):
+            testing.check_close(difference, 0.3 * params[name], f"the regularisation gradient of {name}")
     for name in ["b1", "b2"]:
-        testing.check_close(grads_reg[name], grads_plain[name], f"grads['{name}'] (biases are not regularised)")
+        testing.check_close(grads_reg[name], grads_plain[name], f"grads['{name}'] (biases are not regularised)",
+                            hint="add reg * W to dW1 and dW2 only, never reg * b to the bias gradients")
     s.hidden()
     loss_big_reg, _ = s.call("two_layer_net_loss", params, X, y, reg=10.0, isolate=LAYERS)
     testing.check_close(loss_big_reg - loss_plain, penalty / 0.3 * 10.0, "the regularisation term for reg = 10")

@@ -17,6 +17,9 @@ from helpers import testing
 
 TRAIN = {"mode": "train"}
 
+#: What the visible test cells name the forward's input in their not-modified check.
+X_IN_PLACE = "x (batchnorm_forward must not change its input: write xc = x - mu, not x -= mu)"
+
 
 _tf = grader_tensorflow
 
@@ -84,6 +87,20 @@ def _check_raises_value_error(s, name: str, *args) -> None:
 # ----------------------------------------------------------------------------- 1. standardize
 
 
+def _check_lonely_statistic(s, X, given: dict, name: str, missing: str) -> None:
+    """``standardize(X, **given)`` with only one of mean/std must raise ValueError (the docstring's rule)."""
+    raised = s.raises("standardize", X, **given)
+    testing.assert_that(
+        raised is not None,
+        f"standardize(X, {name}=...) without {missing} should raise ValueError (give both statistics or neither), "
+        f"but it returned a result: did it recompute {missing} from X, or ignore the given {name}? Mixing the training "
+        f"{name} with a {missing} computed from the test data scales the test set inconsistently.")
+    testing.assert_that(
+        raised.type == "ValueError",
+        f"standardize(X, {name}=...) without {missing} should raise ValueError, but it raised {raised.type}: check "
+        f"`(mean is None) != (std is None)` at the start and raise ValueError yourself, before the arithmetic fails.")
+
+
 @check("test_standardize")
 def standardize_values(s):
     X_check = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0]])
@@ -124,6 +141,9 @@ def standardize_given_statistics(s):
     testing.check_close(scaled_new, np.array([[0.5, 2.0], [-0.5, 0.0]]), "test data scaled with the training mean and std",
                         hint="when mean and std are given, do not recompute them from X")
     testing.check_close(mean_used, np.array([3.0, 20.0]), "the returned mean when statistics are given")
+    # Only one of mean and std: a ValueError, never a silent mix of given and recomputed statistics.
+    _check_lonely_statistic(s, X_new, {"mean": np.array([3.0, 20.0])}, "mean", "std")
+    _check_lonely_statistic(s, X_new, {"std": np.array([2.0, 10.0])}, "std", "mean")
 
     s.hidden()
     big = np.random.default_rng(20).normal(1e6, 1e3, size=(500, 3))
@@ -143,7 +163,9 @@ def batchnorm_forward_train(s):
     rng = np.random.default_rng(1)
     x_check = rng.normal(5.0, 3.0, size=(50, 4))
     gamma_check, beta_check = np.array([1.0, 2.0, 0.5, 3.0]), np.array([0.0, -1.0, 4.0, 0.5])
-    out_check, _ = _forward(s, "batchnorm_forward", x_check, gamma_check, beta_check, {"mode": "train"})
+    result_check, args_after, _ = s.call_with_inputs("batchnorm_forward", x_check, gamma_check, beta_check, {"mode": "train"})
+    testing.check_not_modified(x_check, args_after[0], X_IN_PLACE)
+    out_check, _ = _items(result_check, 2, "batchnorm_forward returns (out, cache)")
     testing.check_shape(out_check, (50, 4), "out for x of shape (50, 4)")
     testing.check_type(out_check, np.ndarray, "out")
     testing.check_close(out_check.mean(axis=0), beta_check, "mean of every output unit (should be beta)", atol=1e-10,
@@ -188,7 +210,9 @@ def batchnorm_forward_test_mode(s):
     testing.check_close(param_after.get("running_mean"), running_mean, "running_mean after a test-mode call (must not change)")
 
     s.hidden()
-    one_out, _ = _forward(s, "batchnorm_forward", x_check[:1], gamma_check, beta_check, dict(param_check))
+    one_result, one_args, _ = s.call_with_inputs("batchnorm_forward", x_check[:1], gamma_check, beta_check, dict(param_check))
+    testing.check_not_modified(x_check[:1], one_args[0], "x in test mode (batchnorm_forward must not change its input)")
+    one_out, _ = _items(one_result, 2, "batchnorm_forward returns (out, cache)")
     testing.check_close(one_out, layer_check(x_check[:1], training=False).numpy(), "test mode on a single sample", rtol=1e-9, atol=1e-9)
     testing.check_close(param_after.get("running_var"), running_var, "running_var after a test-mode call (must not change)")
     _check_raises_value_error(s, "batchnorm_forward", x_check, gamma_check, beta_check, {"mode": "inference"})

@@ -192,6 +192,14 @@ def zero_pad(s):
     testing.check_close(unpadded, x, "zero_pad(x, 0)")
     testing.check_shape(padded, (1, 4, 4, 3), "zero_pad(x, 1)")
     testing.check_close(padded[0, 1:3, 1:3, :], x[0], "zero_pad keeps the channels in place")
+    # The docstring promises the input's dtype: np.zeros(shape) (float64 by default) filled with x does not keep it.
+    integers, singles = s.call_many("zero_pad", [(np.arange(12, dtype=np.int64).reshape(1, 2, 2, 3), 1),
+                                                 (np.ones((1, 2, 2, 1), dtype=np.float32), 2)])
+    for padded_case, expected_dtype, what in [(integers, np.int64, "an int64 batch"), (singles, np.float32, "a float32 batch")]:
+        found_dtype = np.asarray(padded_case).dtype
+        testing.assert_that(found_dtype == expected_dtype, (
+            f"zero_pad of {what} returned dtype {found_dtype}: the docstring asks for the same dtype as x. "
+            "np.zeros(shape) is float64 by default: pass dtype=x.dtype (or use np.pad, which keeps the dtype)"))
 
 
 # -------------------------------------------------------------- conv_forward_naive
@@ -259,6 +267,17 @@ def _forward_backward(s, x, w, b, stride, pad, rng):
     return dout, grads
 
 
+def _check_dx_shape(dx, x_shape: tuple, pad: int, what: str) -> None:
+    """dx has x's shape; an empty dx for pad = 0 is the ``[P:-P]`` slice (``[0:-0]`` is empty)."""
+    found = np.shape(dx)
+    if pad == 0 and found != tuple(x_shape) and len(found) == 4 and 0 in found[1:3]:
+        raise AssertionError(
+            f"{what} is empty (shape {found}) but should have the input's shape: with pad = 0, cutting the "
+            "padding off with dx_pad[:, P:-P, P:-P, :] keeps nothing ([0:-0] is an empty slice). "
+            "Use dx_pad[:, P:P + H, P:P + W, :] instead")
+    testing.check_shape(dx, x_shape, what)
+
+
 @check("test_conv_backward_naive_gradcheck")
 def conv_backward_naive_gradcheck(s):
     rng = np.random.default_rng(seed=4)
@@ -268,8 +287,15 @@ def conv_backward_naive_gradcheck(s):
     testing.check_array_gradient(lambda w_: _conv2d(x, w_, 1, 1) + b, w, dout, dw, "dw")
     testing.check_array_gradient(lambda b_: _conv2d(x, w, 1, 1) + b_, b, dout, db, "db")
     s.hidden()
+    # no padding at stride 1 first, so that a pad = 0 mistake is not taken for a stride mistake
+    x, w, b = rng.standard_normal((2, 5, 6, 2)), rng.standard_normal((3, 3, 2, 2)), rng.standard_normal(2)
+    dout, (dx, dw, _) = _forward_backward(s, x, w, b, 1, 0, rng)
+    _check_dx_shape(dx, x.shape, 0, "dx with no padding (pad = 0, stride 1)")
+    testing.check_array_gradient(lambda x_: _conv2d(x_, w, 1, 0) + b, x, dout, dx, "dx with no padding (pad = 0, stride 1)")
+    testing.check_array_gradient(lambda w_: _conv2d(x, w_, 1, 0) + b, w, dout, dw, "dw with no padding (pad = 0, stride 1)")
     x, w, b = rng.standard_normal((1, 7, 7, 1)), rng.standard_normal((3, 3, 1, 2)), rng.standard_normal(2)
     dout, (dx, dw, _) = _forward_backward(s, x, w, b, 2, 0, rng)
+    _check_dx_shape(dx, x.shape, 0, "dx with stride 2 and no padding")
     testing.check_array_gradient(lambda x_: _conv2d(x_, w, 2, 0) + b, x, dout, dx, "dx with stride 2")
     testing.check_array_gradient(lambda w_: _conv2d(x, w_, 2, 0) + b, w, dout, dw, "dw with stride 2")
 

@@ -23,6 +23,7 @@ import inspect
 
 import numpy as np
 
+from grading.trusted.mistakes import explained
 from grading.trusted.registry import check
 from grading.trusted.student import BUILTIN_EXCEPTIONS, LocalStudent, StudentCallError
 from helpers import data, testing, wire
@@ -164,20 +165,62 @@ def _ridge(result) -> tuple:
     return _pair(result, "ridge_fit", "(w, b)")
 
 
+def _ridge_mistakes(X: np.ndarray, y: np.ndarray, lam: float) -> list[tuple[str, np.ndarray, float]]:
+    """Known wrong answers of ridge_fit for these inputs: (what went wrong, w, b), recomputed here."""
+    num_samples, num_features = X.shape
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    X_c, y_c = X - x_mean, y - y_mean
+
+    def solve(gram, rhs):
+        return np.linalg.lstsq(gram, rhs, rcond=None)[0]
+
+    ones = np.column_stack([X, np.ones(num_samples)])
+    theta = solve(ones.T @ ones + lam * np.eye(num_features + 1), ones.T @ y)
+    w_mean = solve(X_c.T @ X_c / num_samples + lam * np.eye(num_features), X_c.T @ y_c / num_samples)
+    w_right = solve(X_c.T @ X_c + lam * np.eye(num_features), X_c.T @ y_c)
+    w_raw = solve(X.T @ X + lam * np.eye(num_features), X.T @ y)
+    return [
+        ("the intercept b was penalised: a column of ones inside lam * I shrinks b too. Centre X and y (or leave b out "
+         "of the penalty) and compute b = mean(y) - mean(X) . w afterwards", theta[:-1], float(theta[-1])),
+        ("lam acts N times too strongly: the objective is a sum over samples, so use Xc^T Xc + lam I (not the mean "
+         "Xc^T Xc / N)", w_mean, float(y_mean - x_mean @ w_mean)),
+        ("no intercept: centre X and y before solving, then b = mean(y) - mean(X) . w", w_raw, 0.0),
+        ("b = mean(y) alone forgets the features' means: b = mean(y) - mean(X) . w", w_right, float(y_mean)),
+    ]
+
+
+def _ridge_hint(X, y, lam, w, b, usual: str) -> str:
+    """The likely mistake when ridge_fit's (w, b) is wrong: a recognised one, else ``usual``."""
+    for what, w_wrong, b_wrong in _ridge_mistakes(X, y, lam):
+        try:
+            same = (np.shape(w) == np.shape(w_wrong) and np.allclose(np.asarray(w, dtype=float), w_wrong, rtol=1e-6, atol=1e-9)
+                    and np.isclose(float(np.asarray(b, dtype=float)), b_wrong, rtol=1e-6, atol=1e-9))
+        except (TypeError, ValueError):
+            same = False
+        if same:
+            return what
+    return usual
+
+
+RIDGE_USUAL = ("w = (Xc^T Xc + lam I)^-1 Xc^T yc, a sum (not a mean) over samples, with the intercept left out of the "
+               "penalty; then b = mean(y) - mean(X) . w")
+
+
 @check("test_ridge_fit_values")
 def ridge_fit_values(s):
     X_line, y_line = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([3.0, 5.0, 7.0, 9.0])
     plain, shrunk = s.call_many("ridge_fit", [(X_line, y_line, 0.0), (X_line, y_line, 5.0)])
     w, b = _ridge(plain)
     testing.check_shape(w, (1,), "w")
-    testing.check_close(w, [2.0], "w for y = 2x + 1 with lam = 0")
-    testing.check_close(testing.check_scalar(b, "b"), 1.0, "b for y = 2x + 1 with lam = 0", hint="b = mean(y) - mean(x) . w")
+    testing.check_close(w, [2.0], "w for y = 2x + 1 with lam = 0",
+                        hint=_ridge_hint(X_line, y_line, 0.0, w, b, "with lam = 0 this is least squares on centred X and y"))
+    testing.check_close(testing.check_scalar(b, "b"), 1.0, "b for y = 2x + 1 with lam = 0",
+                        hint=_ridge_hint(X_line, y_line, 0.0, w, b, "b = mean(y) - mean(x) . w"))
     # lam = 5: centred x is [-1.5, -0.5, 0.5, 1.5] (sum of squares 5), so w = 2 * 5 / (5 + 5) = 1 and b = 6 - 2.5 * 1
     w, b = _ridge(shrunk)
-    testing.check_close(w, [1.0], "w for y = 2x + 1 with lam = 5",
-                        hint=(
-                            "w = (Xc^T Xc + lam I)^-1 Xc^T yc, a sum (not a mean) over samples"))
-    testing.check_close(testing.check_scalar(b, "b"), 3.5, "b with lam = 5 (the intercept is not penalised)")
+    hint = _ridge_hint(X_line, y_line, 5.0, w, b, RIDGE_USUAL)
+    testing.check_close(w, [1.0], "w for y = 2x + 1 with lam = 5", hint=hint)
+    testing.check_close(testing.check_scalar(b, "b"), 3.5, "b with lam = 5 (the intercept is not penalised)", hint=hint)
 
     s.hidden()
     X = np.array([-1.142, -1.069, -0.757, 0.769, -1.038, -1.026, -0.393, 1.388, -0.917, -0.697, 0.193, 0.145, 0.386,
@@ -185,9 +228,11 @@ def ridge_fit_values(s):
                   -0.32, 1.522, -0.189, -0.597, 0.242, 0.722, -1.128, -2.331, -0.271, 1.025]).reshape(12, 3)
     y = np.array([-1.232, 0.267, -0.007, 0.502, -1.327, 1.108, 0.094, -1.171, -1.358, -1.307, -0.718, 1.186])
     w, b = _ridge(s.call("ridge_fit", X, y, 0.7))
+    hint = _ridge_hint(X, y, 0.7, w, b, RIDGE_USUAL)
     testing.check_close(w, np.array([-0.39848130443837393, 0.2687612239622515, 0.3369224577154027]),
-                        "w on a fixed 12x3 example with lam 0.7")
-    testing.check_close(testing.check_scalar(b, "b"), -0.3050956838891511, "b on a fixed 12x3 example with lam 0.7")
+                        "w on a fixed 12x3 example with lam 0.7", hint=hint)
+    testing.check_close(testing.check_scalar(b, "b"), -0.3050956838891511, "b on a fixed 12x3 example with lam 0.7",
+                        hint=hint)
 
 
 @check("test_ridge_fit_oracle")
@@ -199,8 +244,9 @@ def ridge_fit_oracle(s):
     from sklearn.linear_model import LinearRegression, Ridge  # once the function answers (sklearn takes a while to load)
 
     oracle = Ridge(alpha=2.5).fit(X, y)
-    testing.check_close(w, oracle.coef_, "w against sklearn Ridge(alpha=2.5)")
-    testing.check_close(testing.check_scalar(b, "b"), oracle.intercept_, "b against sklearn Ridge(alpha=2.5)")
+    hint = _ridge_hint(X, y, 2.5, w, b, RIDGE_USUAL)
+    testing.check_close(w, oracle.coef_, "w against sklearn Ridge(alpha=2.5)", hint=hint)
+    testing.check_close(testing.check_scalar(b, "b"), oracle.intercept_, "b against sklearn Ridge(alpha=2.5)", hint=hint)
 
     s.hidden()
     described = {0.0: "(no penalty)", 100.0: "(a strong penalty)", 1.0: "(more features than samples)"}
@@ -210,14 +256,16 @@ def ridge_fit_oracle(s):
         w, b = _ridge(result)
         oracle = (Ridge(alpha=lam) if lam > 0 else LinearRegression()).fit(X, y)
         where = f"for X {X.shape} {described[lam]}"
-        testing.check_close(w, oracle.coef_, f"w {where}", rtol=1e-6, atol=1e-8)
-        testing.check_close(testing.check_scalar(b, "b"), oracle.intercept_, f"b {where}", rtol=1e-6, atol=1e-8)
+        hint = _ridge_hint(X, y, lam, w, b, RIDGE_USUAL)
+        testing.check_close(w, oracle.coef_, f"w {where}", rtol=1e-6, atol=1e-8, hint=hint)
+        testing.check_close(testing.check_scalar(b, "b"), oracle.intercept_, f"b {where}", rtol=1e-6, atol=1e-8, hint=hint)
         testing.check_not_modified(X, X_after, "X")
         testing.check_not_modified(y, y_after, "y")
     # a huge lam shrinks w to 0 and leaves b at mean(y)
     w, b = _ridge(s.call("ridge_fit", X, y, 1e12))
-    testing.check_close(w, np.zeros(5), "w for a huge lam (should shrink to 0)", atol=1e-8)
-    testing.check_close(testing.check_scalar(b, "b"), y.mean(), "b for a huge lam (the mean of y)", atol=1e-8)
+    hint = _ridge_hint(X, y, 1e12, w, b, RIDGE_USUAL)
+    testing.check_close(w, np.zeros(5), "w for a huge lam (should shrink to 0)", atol=1e-8, hint=hint)
+    testing.check_close(testing.check_scalar(b, "b"), y.mean(), "b for a huge lam (the mean of y)", atol=1e-8, hint=hint)
 
 
 # ----------------------------------------------------------------------------- penalties
@@ -243,8 +291,21 @@ def _penalty_gradcheck(s, function: str, weights: list, weights_after, lam: floa
         return [_pair(value, function, "(penalty, grads)")[0] for value in s.call_many(function, calls)]
 
     testing.assert_that(isinstance(grads, (tuple, list)), f"grads should be a list of arrays, got {_kind(grads)}.")
-    testing.check_gradient_batch(penalties, np.concatenate([np.ravel(w) for w in point]),
-                                 np.concatenate([np.ravel(g) for g in grads]), name)
+    flat = np.concatenate([np.ravel(w) for w in point])
+    found = np.concatenate([np.ravel(g) for g in grads])
+    if function == "l2_penalty":
+        mistakes = [("the gradient of 0.5 * lam * W**2 is lam * W (no factor 2)", 2 * lam * flat),
+                    ("the gradient of 0.5 * lam * W**2 is lam * W (the 1/2 cancels the 2 of the square)", 0.5 * lam * flat),
+                    ("the gradient is lam * W, not lam * sign(W) (that is L1's)", lam * np.sign(flat)),
+                    ("forgot lam: the gradient is lam * W", flat)]
+        usual = "the gradient of 0.5 * lam * sum(W**2) is lam * W, one array per weight array, in the same order"
+    else:
+        mistakes = [("the L1 gradient is lam * sign(W), not lam * W (that is L2's)", lam * flat),
+                    ("forgot lam: the gradient is lam * sign(W)", np.sign(flat)),
+                    ("the gradient of lam * |W| is lam * sign(W) (no 1/2)", 0.5 * lam * np.sign(flat))]
+        usual = "the gradient of lam * sum(|W|) is lam * np.sign(W), one array per weight array, in the same order"
+    with explained(found, mistakes, usual):
+        testing.check_gradient_batch(penalties, flat, found, name)
 
 
 def _not_modified(weights: list, weights_after: list) -> None:
@@ -259,7 +320,8 @@ def l2_penalty(s):
                         hint=(
                             "0.5 * lam * (sum of every squared weight, over all arrays)"))
     testing.assert_that(isinstance(grads, list) and len(grads) == 2, "grads should be a list with one array per weight array")
-    testing.check_close(grads[0], 0.1 * WEIGHTS[0], "the L2 gradient of the first array")
+    testing.check_close(grads[0], 0.1 * WEIGHTS[0], "the L2 gradient of the first array",
+                        hint="lam * W: the 1/2 of the penalty cancels the 2 of the square")
     testing.check_close(grads[1], 0.1 * WEIGHTS[1], "the L2 gradient of the second array")
 
     s.hidden()
@@ -424,7 +486,13 @@ def dropout_backward(s):
     (answer,) = _with_rng(s, "dropout_forward", [((x, 0.6, True), 5, (dout,))], backward="dropout_backward")
     # the same seed gives the same mask, so the forward pass is a fixed linear map that can be checked numerically
     mask = np.random.default_rng(5).random((3, 4)) < 0.6
-    testing.check_array_gradient(lambda z: z * mask / 0.6, x, dout, answer["backward"], "dropout_backward in training")
+    mistakes = [("forgot to divide by keep_prob: the forward pass scaled by 1 / keep_prob, so the backward pass does too",
+                 dout * mask),
+                ("ignored the mask: units dropped in the forward pass get no gradient", dout / 0.6),
+                ("multiplied by keep_prob instead of dividing by it", dout * mask * 0.6),
+                ("drew a new mask in the backward pass: use the forward pass's mask from the cache", None)]
+    with explained(answer["backward"], mistakes, "dx = dout * mask / keep_prob with the forward pass's mask"):
+        testing.check_array_gradient(lambda z: z * mask / 0.6, x, dout, answer["backward"], "dropout_backward in training")
 
     s.hidden()
     test_mode, keep_all = _with_rng(s, "dropout_forward", [((x, 0.6, False), 6, (dout,)), ((x, 1.0, True), 7, (dout,))],

@@ -463,3 +463,15 @@ def knn_predict_tf_oracle(s):
     for labels, (X_te, X_tr, y_tr, k_case, num_classes) in zip(results, cases):
         testing.check_close(labels, brute_force_votes(euclidean(X_te, X_tr), y_tr, k_case, num_classes),
                             f"knn_predict_tf for k = {k_case}, {num_classes} classes (ties included)")
+    # Data far from the origin: in float32, ||a||^2 + ||b||^2 - 2 a.b loses the small differences between
+    # large numbers (a float32 version disagrees with the float64 vote on about 30% of these points).
+    rng_far = np.random.default_rng(210)
+    X_far_tr, y_far = rng_far.normal(size=(200, 8)) + 1000.0, rng_far.integers(0, 3, size=200)
+    X_far_te = rng_far.normal(size=(60, 8)) + 1000.0
+    far = s.call("knn_predict_tf", X_far_te, X_far_tr, y_far, 5)
+    testing.check_shape(far, (60,), "knn_predict_tf for points far from the origin")
+    agree = float(np.mean(np.asarray(far) == brute_force_votes(euclidean(X_far_te, X_far_tr), y_far, 5, 3)))
+    testing.assert_that(agree == 1.0, (
+        f"knn_predict_tf disagrees with the exact vote on {1 - agree:.0%} of the points when the data lie far from "
+        "the origin (a large common offset): compute the squared distances in float64 (tf.constant(..., dtype="
+        "tf.float64)); in float32, ||a||^2 + ||b||^2 - 2 a.b cancels the small differences between large numbers"))

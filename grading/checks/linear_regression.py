@@ -97,6 +97,34 @@ def _lstsq(X, y):
     return np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), y, rcond=None)[0]
 
 
+# ----------------------------------------------------------------------------- stand-ins
+# Sent to the kernel as source and run there in a scope that holds only ``np``: each must be
+# self-contained. gradient_descent runs with them (``GD_ISOLATION``), so a mistake in predict,
+# mse_cost or mse_gradients is charged once, in their own tests, and never again in
+# gradient_descent's. The notebook's visible cells do the same with ``testing.isolate`` (there
+# the gradient is the numerical gradient of the written-out cost, which agrees to ~1e-10).
+
+
+def reference_predict(X, w, b):
+    """Stand-in for the student's ``predict``."""
+    return X @ w + b
+
+
+def reference_mse_cost(X, y, w, b):
+    """Stand-in for the student's ``mse_cost``."""
+    return float(0.5 * np.mean((X @ w + b - y) ** 2))
+
+
+def reference_mse_gradients(X, y, w, b):
+    """Stand-in for the student's ``mse_gradients``."""
+    residuals = X @ w + b - y
+    return X.T @ residuals / X.shape[0], float(np.mean(residuals))
+
+
+GD_ISOLATION = {"predict": reference_predict, "mse_cost": reference_mse_cost,
+                "mse_gradients": reference_mse_gradients}
+
+
 # ----------------------------------------------------------------------------- predict
 
 
@@ -339,7 +367,7 @@ def _gd_result(result) -> tuple:
 def gradient_descent_shapes(s):
     rng = np.random.default_rng(808)
     X, y = rng.normal(size=(20, 3)), rng.normal(size=20)
-    w, b, history = _gd_result(s.call("gradient_descent", X, y, 0.1, 10))
+    w, b, history = _gd_result(s.call("gradient_descent", X, y, 0.1, 10, isolate=GD_ISOLATION))
     testing.check_shape(w, (3,), "w returned by gradient_descent")
     testing.check_scalar(b, "b returned by gradient_descent")
     testing.check_type(history, np.ndarray, "history")
@@ -359,7 +387,7 @@ def gradient_descent_shapes(s):
     sizes = [(1, 1, 3), (2, 9, 5), (30, 1, 1)]
     for n, d, steps in sizes:
         calls.append(((rng.normal(size=(n, d)), rng.normal(size=n), 0.05, steps), {}))
-    zero, *others = s.call_many("gradient_descent", calls)
+    zero, *others = s.call_many("gradient_descent", calls, isolate=GD_ISOLATION)
     w, b, history = _gd_result(zero)
     testing.assert_that(np.shape(history) == (1,),
                         f"history for num_steps = 0 has shape {np.shape(history)} but should be (1,): "
@@ -391,16 +419,17 @@ def gradient_descent_values(s):
     rng = np.random.default_rng(909)
     X, y = rng.normal(size=(25, 2)), rng.normal(size=25)
     start = np.array([1.0, -1.0])
-    w, b, history = _gd_result(s.call("gradient_descent", X, y, 0.1, 5, w0=start, b0=0.5))
+    w, b, history = _gd_result(s.call("gradient_descent", X, y, 0.1, 5, w0=start, b0=0.5, isolate=GD_ISOLATION))
     testing.assert_that(np.shape(history) == (6,),
                         f"history has shape {np.shape(history)} but should be (num_steps + 1,) = (6,): "
                         "one cost before the first update, then one after each of the 5 updates.")
-    # Judged against the student's own mse_cost, so a mistake there is charged once, in its own tests.
-    testing.check_close(history[0], s.call("mse_cost", X, y, start, 0.5), "history[0] (the cost at w0, b0)",
+    # gradient_descent ran with correct stand-ins for mse_cost and mse_gradients (GD_ISOLATION), so the
+    # history is judged against the cost written out here: a mistake in those is charged once, in their tests.
+    testing.check_close(history[0], _cost(X, y, start, 0.5), "history[0] (the cost at w0, b0)",
                         hint=(
                             "record the cost before the first update, at the starting point (w0, b0)"))
     b_value = testing.check_scalar(b, "b")
-    testing.check_close(history[-1], s.call("mse_cost", X, y, w, b_value), "history[-1] (the cost at the returned w, b)",
+    testing.check_close(history[-1], _cost(X, y, w, b_value), "history[-1] (the cost at the returned w, b)",
                         hint=(
                             "record the cost after each update, with the updated parameters"))
     with np.errstate(all="ignore"):  # a diverging history (inf, nan) simply fails
@@ -419,20 +448,23 @@ def gradient_descent_values(s):
         w0, b0 = rng.normal(size=num_features), float(rng.normal())
         calls.append(((X, y, lr, num_steps), {"w0": w0, "b0": b0}))
         replays.append((X.shape, lr, num_steps, _replay_gd(X, y, lr, num_steps, w0, b0)))
-    fixed, *others = s.call_many("gradient_descent", calls)
+    fixed, *others = s.call_many("gradient_descent", calls, isolate=GD_ISOLATION)
     w, b, history = _gd_result(fixed)
     testing.check_close(w, np.array([0.09782118327140807, 0.09277981464385987, 0.11373012234687806]),
                         "w after 4 steps on a 4x3 example",
                         hint=(
-                            "compute dw and db at the same point (w, b), then update both (simultaneous update); "
-                            "if the mse_gradients tests fail, fix those first"))
+                            "compute dw and db at the same point (w, b), then update both (simultaneous update). "
+                            "This test runs your gradient_descent with a correct mse_cost and mse_gradients, so the "
+                            "mistake is in gradient_descent itself"))
     testing.check_close(testing.check_scalar(b, "b"), -0.4246039729881287, "b after 4 steps on a 4x3 example",
                         hint=(
                             "update b with db computed at the same point as dw (simultaneous update)"))
     testing.check_close(history, np.array([2.465625, 1.8559031768798826, 1.4230524697681068, 1.1132548395326975,
                                            0.8894433444010567]), "history of 4 steps on a 4x3 example",
                         hint=(
-                            "if the mse_cost or mse_gradients tests fail, fix those first: gradient_descent uses both"))
+                            "history[0] is the cost at (w0, b0), history[k] the cost after k updates. This test "
+                            "runs your gradient_descent with a correct mse_cost and mse_gradients, so the mistake "
+                            "is in gradient_descent itself"))
     for (shape, lr, num_steps, (w_exp, b_exp, history_exp)), result in zip(replays, others):
         w, b, history = _gd_result(result)
         name = f"for X of shape {shape}" + (" with a learning rate so large that the cost grows" if lr > 2 else "")
@@ -451,7 +483,8 @@ def gradient_descent_inputs(s):
     rng = np.random.default_rng(1010)
     X, y = rng.normal(size=(15, 2)), rng.normal(size=15)
     start = np.array([0.5, -0.5])
-    _, (X_after, y_after, _, _), kwargs_after = s.call_with_inputs("gradient_descent", X, y, 0.1, 3, w0=start, b0=0.2)
+    _, (X_after, y_after, _, _), kwargs_after = s.call_with_inputs("gradient_descent", X, y, 0.1, 3, w0=start, b0=0.2,
+                                                                      isolate=GD_ISOLATION)
     testing.check_not_modified(start, kwargs_after.get("w0"), "w0")
     testing.check_not_modified(X, X_after, "X")
     testing.check_not_modified(y, y_after, "y")
@@ -462,14 +495,15 @@ def gradient_descent_inputs(s):
     results = []
     for _ in range(2):
         result, (X_after, y_after, _, _), kwargs_after = s.call_with_inputs(
-            "gradient_descent", X_after, y_after, 0.1, 3, w0=kwargs_after.get("w0"), b0=0.2)
+            "gradient_descent", X_after, y_after, 0.1, 3, w0=kwargs_after.get("w0"), b0=0.2, isolate=GD_ISOLATION)
         results.append(_gd_result(result)[2])
     testing.check_close(results[1], results[0], "history of a repeated identical call")
     testing.check_not_modified(start, kwargs_after.get("w0"), "w0 (after two calls)")
     for num_samples, num_features in [(1, 3), (8, 8)]:
         X, y = rng.normal(size=(num_samples, num_features)), rng.normal(size=num_samples)
         w0 = rng.normal(size=num_features)
-        _, (X_after, y_after, _, _), kwargs_after = s.call_with_inputs("gradient_descent", X, y, 0.05, 4, w0=w0, b0=-1.0)
+        _, (X_after, y_after, _, _), kwargs_after = s.call_with_inputs("gradient_descent", X, y, 0.05, 4, w0=w0, b0=-1.0,
+                                                                          isolate=GD_ISOLATION)
         testing.check_not_modified(w0, kwargs_after.get("w0"), f"w0 of shape ({num_features},)")
         testing.check_not_modified(X, X_after, f"X of shape ({num_samples}, {num_features})")
         testing.check_not_modified(y, y_after, f"y of shape ({num_samples},)")
@@ -482,7 +516,7 @@ def gradient_descent_converges(s):
     X = rng.normal(size=(200, 3))
     y = X @ np.array([2.0, -1.0, 0.5]) + 4.0 + 0.1 * rng.normal(size=200)
     theta = _lstsq(X, y)
-    w, b, _ = _gd_result(s.call("gradient_descent", X, y, 0.5, 300))
+    w, b, _ = _gd_result(s.call("gradient_descent", X, y, 0.5, 300, isolate=GD_ISOLATION))
     testing.check_close(w, theta[:-1], "w after 300 steps vs np.linalg.lstsq", rtol=1e-6, atol=1e-8,
                         hint=(
                             "all 300 steps must be taken with the given lr, stepping against the gradient (w - lr * dw)"))
@@ -496,7 +530,7 @@ def gradient_descent_converges(s):
     y_big = 1e6 * (X_big @ rng.normal(size=5) + 3.0) + 1e4 * rng.normal(size=100)
     theta_big = _lstsq(X_big, y_big)
     deck, big = s.call_many("gradient_descent", [((x_deck.reshape(-1, 1), y_deck, 1.0, 200), {"w0": np.array([-1.0]), "b0": 2.0}),
-                                                 ((X_big, y_big, 0.5, 400), {})])
+                                                 ((X_big, y_big, 0.5, 400), {})], isolate=GD_ISOLATION)
     w, b, _ = _gd_result(deck)
     testing.check_close(w, theta_deck[:1], "w on the deck's data vs lstsq", rtol=1e-6, atol=1e-8)
     testing.check_close(testing.check_scalar(b, "b"), theta_deck[1], "b on the deck's data vs lstsq", rtol=1e-6)

@@ -546,6 +546,48 @@ def softmax_cross_entropy_gradcheck(s):
 # Exercise 6 costs nothing here.
 
 
+#: The message for the likely mistake of a regularised bias (the recipe of Exercise 7, step 3).
+BIAS_NOT_REGULARISED = ("The bias is not regularised: db = dZ summed over the batch (no reg * b), and the penalty "
+                        "0.5 * reg * sum(W**2) leaves b out. Regularisation limits how strongly the output reacts to the "
+                        "inputs (the weights); the bias only shifts the scores.")
+#: b after two full-batch steps (lr 0.5, reg 0.1) of the visible 4x2 example when the bias IS regularised.
+B_TWO_STEPS_BIAS_REGULARISED = np.array([-0.0668840200385345, 0.14592948795370977, -0.07904546791517525])
+
+
+def _replay_train_softmax(X, y, num_classes, lr, num_epochs, batch_size, reg, seed, bias_gradient=False,
+                          bias_penalty=False) -> tuple:
+    """The recipe of Exercise 7 replayed here, optionally with the bias regularised (a likely mistake)."""
+    W, b = np.zeros((X.shape[1], num_classes)), np.zeros(num_classes)
+    rng, history = np.random.default_rng(seed), []
+    for _ in range(num_epochs):
+        order, losses = rng.permutation(len(X)), []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            loss, dZ = reference_cross_entropy(X[batch] @ W + b, y[batch])
+            losses.append(loss + 0.5 * reg * (np.sum(W * W) + (np.sum(b * b) if bias_penalty else 0.0)))
+            W, b = W - lr * (X[batch].T @ dZ + reg * W), b - lr * (dZ.sum(axis=0) + (reg * b if bias_gradient else 0.0))
+        history.append(float(np.mean(losses)))
+    return W, b, history
+
+
+def _close(actual, expected) -> bool:
+    """``np.allclose`` for a value of any type and shape (False unless the shapes agree)."""
+    try:
+        actual = np.asarray(actual, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return actual.shape == np.shape(expected) and bool(np.allclose(actual, expected, rtol=1e-7, atol=1e-9))
+
+
+def _bias_regularised(W, b, history, X, y, num_classes, **recipe) -> bool:
+    """Whether (W, b, history) is what the recipe gives with the bias regularised, in the gradient, the loss or both."""
+    for gradient, penalty in [(True, False), (True, True), (False, True)]:
+        W_e, b_e, history_e = _replay_train_softmax(X, y, num_classes, bias_gradient=gradient, bias_penalty=penalty, **recipe)
+        if _close(W, W_e) and _close(b, b_e) and _close(history, history_e):
+            return True
+    return False
+
+
 @check("test_train_softmax_shapes")
 def train_softmax_shapes(s):
     rng = np.random.default_rng(81)
@@ -598,6 +640,20 @@ def train_softmax_replay(s):
                         hint="db = dZ summed over the batch")
     testing.check_close(np.array(history_one_step), [np.log(3.0)],
                         "loss_history after one full-batch step (the loss before the update)")
+    # (c) two full-batch steps with reg = 0.1: W is regularised, b is not.
+    W_two, b_two, history_two = train_result(s.call("train_softmax", X_case, y_case, 3, lr=0.5, num_epochs=2, batch_size=4,
+                                                    reg=0.1, isolate=TRAIN_ISOLATION))
+    testing.assert_that(not _close(b_two, B_TWO_STEPS_BIAS_REGULARISED),
+                        f"b after two full-batch steps with reg = 0.1 is {np.round(b_two, 8)}: that is what regularising "
+                        f"the bias gives. {BIAS_NOT_REGULARISED}")
+    testing.check_close(np.array(history_two), [1.0986122886681098, 0.9694255784658253],
+                        "loss_history of two full-batch steps with reg = 0.1",
+                        hint="batch loss = data loss + 0.5 * reg * sum(W**2), before the update (b is not in the penalty)")
+    testing.check_close(W_two, np.array([[0.1558399782488188, -0.3086761932760941, 0.1528362150272753],
+                                         [-0.1908289455736238, 0.14896874795533535, 0.041860197618288464]]),
+                        "W after two full-batch steps with reg = 0.1", hint="dW = X_batch^T dZ + reg * W")
+    testing.check_close(b_two, np.array([-0.06896735337186782, 0.15009615462037645, -0.08112880124850859]),
+                        "b after two full-batch steps with reg = 0.1", hint=BIAS_NOT_REGULARISED)
     s.hidden()
     X_fixed = np.array([0.428, -0.571, 2.654, -1.609, 0.662, -0.143, -0.355, 1.066, -1.818, -0.985, -0.114, 1.741, 0.089,
                         0.896, -1.863, -1.239, 0.97, -0.628, -0.063, 0.731, -2.205]).reshape(7, 3)
@@ -606,17 +662,22 @@ def train_softmax_replay(s):
         ((X_fixed, y_fixed, 4), {"lr": 0.3, "num_epochs": 3, "batch_size": 3, "reg": 0.1, "seed": 5}),
         ((X_fixed, y_fixed, 4), {"lr": 0.05, "num_epochs": 2, "batch_size": 2, "seed": 11})], isolate=TRAIN_ISOLATION)
     W_fixed, b_fixed, history_fixed = train_result(fixed)
+    # the likely mistake first: a regularised bias (in the gradient, the loss or both) gets its own message
+    testing.assert_that(not _bias_regularised(W_fixed, b_fixed, history_fixed, X_fixed, y_fixed, 4, lr=0.3, num_epochs=3,
+                                              batch_size=3, reg=0.1, seed=5),
+                        f"W, b and loss_history (N = 7, batch 3, 3 epochs, reg 0.1, seed 5) are what regularising the "
+                        f"bias gives. {BIAS_NOT_REGULARISED}")
     testing.check_close(np.array(history_fixed), [1.4609062629661185, 1.5060466379732171, 1.4997334980656385],
                         "loss_history (N = 7, batch 3, 3 epochs, reg 0.1, seed 5)",
                         hint="one rng = np.random.default_rng(seed); order = rng.permutation(N) every epoch; batch loss "
-                             "before the update, with 0.5 * reg * sum(W**2)")
+                             "before the update, with 0.5 * reg * sum(W**2) (W only: the bias is not regularised)")
     testing.check_close(W_fixed, np.array([-0.0924961813167183, 0.15345312226836233, -0.10010173653714881, 0.03914479558550478,
                                            0.04592591051936142, -0.07298416932902228, -0.09715789162257962, 0.12421615043224066,
                                            0.49911866933815974, -0.08550321961742596, -0.07201403469177137,
                                            -0.34160141502896263]).reshape(3, 4),
-                        "W (N = 7, batch 3, 3 epochs, reg 0.1, seed 5)", hint="dW = X_batch^T dZ + reg * W")
+                        "W (N = 7, batch 3, 3 epochs, reg 0.1, seed 5)", hint="dW = X_batch^T dZ + reg * W (and db = dZ summed over the batch, without reg * b)")
     testing.check_close(b_fixed, np.array([0.29625294873177993, -0.31539355781037615, -0.14216578410069314, 0.16130639317928946]),
-                        "b (N = 7, batch 3, 3 epochs, reg 0.1, seed 5)", hint="the bias is not regularised")
+                        "b (N = 7, batch 3, 3 epochs, reg 0.1, seed 5)", hint=BIAS_NOT_REGULARISED)
     W_fixed2, b_fixed2, history_fixed2 = train_result(fixed2)
     testing.check_close(np.array(history_fixed2), [1.411946555705523, 1.3321570366953144],
                         "loss_history (batch 2, 2 epochs, seed 11, reg 0)")

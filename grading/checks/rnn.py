@@ -130,6 +130,15 @@ def _rnn_gradient(s, forward: str, args: tuple, position: int, upstream, analyti
         args[position], upstream, analytic, name, tol=tol)
 
 
+def _check_upstream_kept(before, after, name: str, likely: str) -> None:
+    """The upstream gradient ``name`` came back unchanged from the call (the instructions forbid
+    modifying it in place: a caller such as BPTT still reads it); ``likely`` names the usual slip."""
+    try:
+        testing.check_not_modified(before, after, name)
+    except AssertionError as error:
+        raise AssertionError(f"{error} Likely {likely}") from None
+
+
 def _lstm_both(results: list) -> list:
     """[next_h, next_c] side by side for each result of lstm_step_forward."""
     both = []
@@ -252,8 +261,11 @@ def _rnn_step_grads(s, args, upstream):
 def rnn_step_backward_inputs(s):
     gen = np.random.default_rng(1)
     args, dnext = _rnn_step_case(gen)
-    grads = _rnn_step_grads(s, args, dnext)
+    _, cache = _parts(s.call("rnn_step_forward", *args), 2, "rnn_step_forward should return (next_h, cache)")
+    grads, after, _ = s.call_with_inputs("rnn_step_backward", dnext, cache)
     _parts(grads, 5, "rnn_step_backward should return (dx, dprev_h, dWx, dWh, db)")
+    _check_upstream_kept(dnext, after[0], "dnext_h",
+                         "`dnext_h *= 1 - next_h ** 2`: write `da = dnext_h * (1 - next_h ** 2)`, a new array.")
     _rnn_gradient(s, "rnn_step_forward", args, 0, dnext, grads[0], "dx")
     _rnn_gradient(s, "rnn_step_forward", args, 1, dnext, grads[1], "dprev_h")
     s.hidden()
@@ -342,8 +354,11 @@ def _rnn_sequence_grads(s, args, upstream):
 def rnn_backward_inputs(s):
     gen = np.random.default_rng(3)
     args, dh = _rnn_sequence_case(gen)
-    grads = _rnn_sequence_grads(s, args, dh)
+    _, cache = _parts(s.call("rnn_forward", *args), 2, "rnn_forward should return (h, cache)")
+    grads, after, _ = s.call_with_inputs("rnn_backward", dh, cache)
     _parts(grads, 5, "rnn_backward should return (dx, dh0, dWx, dWh, db)")
+    _check_upstream_kept(dh, after[0], "dh",
+                         "`dh[:, t] += dprev_h`: pass `dh[:, t] + dprev_h` (a new array) to rnn_step_backward instead.")
     _rnn_gradient(s, "rnn_forward", args, 0, dh, grads[0], "dx", tol=1e-6)
     s.hidden()
     _rnn_gradient(s, "rnn_forward", args, 1, dh, grads[1], "dh0", tol=1e-6)
@@ -451,8 +466,13 @@ def lstm_step_backward_inputs(s):
     _with_notebook_helpers(s)
     gen = np.random.default_rng(5)
     input_args, dh, dc = _lstm_step_case(gen)
-    grads = _lstm_step_grads(s, input_args, dh, dc)
+    _, _, cache = _parts(s.call("lstm_step_forward", *input_args), 3,
+                         "lstm_step_forward should return (next_h, next_c, cache)")
+    grads, after, _ = s.call_with_inputs("lstm_step_backward", dh, dc, cache)
     _parts(grads, 6, "lstm_step_backward should return (dx, dprev_h, dprev_c, dWx, dWh, db)")
+    _check_upstream_kept(dh, after[0], "dnext_h", "an in-place update such as `dnext_h *= ...`: compute new arrays.")
+    _check_upstream_kept(dc, after[1], "dnext_c",
+                         "`dnext_c += dnext_h * o * (1 - tanh_c ** 2)`: write `dc = dnext_c + ...`, a new array.")
     # Both outputs of the step at once: f(z) = [next_h, next_c], upstream gradient [dnext_h, dnext_c].
     d_both = np.concatenate([dh, dc], axis=1)
     _lstm_gradient(s, input_args, 0, d_both, grads[0], "dx")

@@ -89,17 +89,24 @@ def _k_linear_call(ns, in_features, out_features, seed, assign, x, as_tensor):
     return {"out": out, "tensor": hasattr(out, "numpy"), "w": layer.w.numpy(), "b": layer.b.numpy()}
 
 
-def _k_train_step(ns, x, y, learning_rate):
+def _k_train_step(ns, x, y, learning_rate, loss="mse", seed=0):
     import tensorflow as tf
 
+    def pinball(y_true, y_pred):
+        # the quantile (pinball) loss at level 0.8: not symmetric in its two arguments
+        residual = y_true - y_pred
+        return tf.reduce_mean(tf.maximum(0.8 * residual, -0.2 * residual))
+
+    loss_fns = {"mse": tf.keras.losses.MeanSquaredError(), "bce": tf.keras.losses.BinaryCrossentropy(from_logits=True),
+                "pinball": pinball}
     # a Keras layer as the model (so that this exercise does not depend on Linear); bias starts at 0
-    tf.keras.utils.set_random_seed(seed=0)
+    tf.keras.utils.set_random_seed(seed=seed)
     layer = tf.keras.layers.Dense(1)
-    layer.build((None, 1))
+    layer.build((None, x.shape[1]))
     optimizer = tf.keras.optimizers.SGD(learning_rate=learning_rate)
     w_before = layer.kernel.numpy().copy()
-    loss = ns["train_step"](layer, optimizer, tf.keras.losses.MeanSquaredError(), tf.constant(x), tf.constant(y))
-    return {"w_before": w_before, "loss": loss, "w_after": layer.kernel.numpy()}
+    loss_value = ns["train_step"](layer, optimizer, loss_fns[loss], tf.constant(x), tf.constant(y))
+    return {"w_before": w_before, "loss": loss_value, "w_after": layer.kernel.numpy()}
 
 
 def _k_train_step_compiled(ns, x, y, learning_rate, steps):
@@ -155,7 +162,7 @@ def _k_csv_dataset(ns, text, filename, label_column, batch_size, take):
     return batches
 
 
-def _k_checkpoints(ns, folder, seed, x, y, total_steps, save_every):
+def _k_checkpoints(ns, folder, seed, x, y, total_steps, save_every, max_to_keep=None):
     import os
     import tempfile
 
@@ -177,7 +184,8 @@ def _k_checkpoints(ns, folder, seed, x, y, total_steps, save_every):
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
     model, optimizer = Counting(seed), tf.keras.optimizers.SGD(0.1)
     model(tf.zeros([1, x.shape[1]]))  # build the weights before training
-    final = ns["train_with_checkpoints"](model, optimizer, dataset, folder, total_steps, save_every)
+    keep = {} if max_to_keep is None else {"max_to_keep": max_to_keep}
+    final = ns["train_with_checkpoints"](model, optimizer, dataset, folder, total_steps, save_every, **keep)
     state = tf.train.get_checkpoint_state(folder)
     return {"folder": folder, "final": final, "latest": tf.train.latest_checkpoint(folder),
             "kept": None if state is None else [os.path.basename(p) for p in state.all_model_checkpoint_paths],
@@ -375,11 +383,38 @@ def train_step(s):
     w_gradient = float(np.mean(2 * (np.array([1.0, 2.0]) * w_before[0, 0] - np.array([2.0, 4.0])) * np.array([1.0, 2.0])))
     testing.check_close(np.asarray(out["w_after"])[0, 0], w_before[0, 0] - 0.1 * w_gradient, "w after one SGD step", rtol=1e-5, hint=(
         "tape.gradient(loss, model.trainable_variables), then optimizer.apply_gradients"))
+    # An asymmetric loss: mean squared error cannot tell loss_fn(y, model(x)) from loss_fn(model(x), y).
+    x_bce, y_bce = np.array([[1.0], [-2.0], [0.5]], np.float32), np.array([[1.0], [0.0], [1.0]], np.float32)
+    bce = _kernel(s, _k_train_step, ("train_step",), x_bce, y_bce, 0.5, "bce", 1)
+    z = x_bce[:, 0].astype(np.float64) * float(np.asarray(bce["w_before"])[0, 0])
+    labels = y_bce[:, 0].astype(np.float64)
+    expected = float(np.mean(np.logaddexp(0.0, z) - labels * z))
+    swapped = float(np.mean(np.logaddexp(0.0, labels) - labels * z))  # BinaryCrossentropy(y_true=z, y_pred=labels)
+    found = float(np.asarray(bce["loss"]))
+    testing.assert_that(not (np.isclose(found, swapped, rtol=1e-5) and not np.isclose(found, expected, rtol=1e-5)),
+                        f"with BinaryCrossentropy(from_logits=True) the loss should be {expected:.6f}, got {found:.6f}, which is "
+                        "loss_fn(model(x), y): Keras losses take (y_true, y_pred), so call loss_fn(y, model(x))")
+    testing.check_close(found, expected, "the binary cross-entropy loss", rtol=1e-5, hint=(
+        "Keras losses take (y_true, y_pred): loss_fn(y, model(x)), not loss_fn(model(x), y)"))
     s.hidden()
     x_fn = np.random.default_rng(1).normal(size=(16, 3)).astype(np.float32)
     y_fn = x_fn @ np.array([[1.0], [-2.0], [0.5]], np.float32)
     losses = _kernel(s, _k_train_step_compiled, ("train_step",), x_fn, y_fn, 0.05, 200)
     testing.assert_that(losses[-1] < 0.05 * losses[0], f"200 steps under tf.function should fit a linear map: loss {losses[0]:.3f} -> {losses[-1]:.4f}")
+    # another asymmetric loss, a plain function: the quantile (pinball) loss at level 0.8
+    rng = np.random.default_rng(4)
+    x_q = rng.normal(size=(6, 2)).astype(np.float32)
+    y_q = (x_q @ np.array([[1.0], [-1.0]]) + rng.normal(size=(6, 1))).astype(np.float32)
+    quantile = _kernel(s, _k_train_step, ("train_step",), x_q, y_q, 0.1, "pinball", 2)
+    w0 = np.asarray(quantile["w_before"], dtype=np.float64)
+    testing.check_shape(w0, (2, 1), "the Dense layer's kernel")
+    residual = y_q.astype(np.float64) - x_q.astype(np.float64) @ w0
+    dz = np.where(residual > 0, -0.8, 0.2) / len(residual)
+    hint = "a loss that is not symmetric: call loss_fn(y, model(x)), the truth first"
+    testing.check_close(float(np.asarray(quantile["loss"])), float(np.mean(np.maximum(0.8 * residual, -0.2 * residual))),
+                        "the loss returned for a quantile loss", rtol=1e-5, hint=hint)
+    testing.check_close(quantile["w_after"], w0 - 0.1 * x_q.T.astype(np.float64) @ dz, "w after one step with a quantile loss",
+                        rtol=1e-5, atol=1e-6, hint=hint)
 
 
 # -------------------------------------------------------------- make_dataset
@@ -457,7 +492,16 @@ def train_with_checkpoints(s):
     kept = out["kept"]
     testing.assert_that(kept == ["ckpt-4", "ckpt-8", "ckpt-10"],
                         f"saving every 4 steps and at the end should keep ckpt-4, ckpt-8, ckpt-10, got {kept}")
+    keep_two = _kernel(s, _k_checkpoints, ("train_with_checkpoints",), None, 1, x, y, 12, 2, 2)
+    testing.assert_that(keep_two["kept"] == ["ckpt-10", "ckpt-12"],
+                        f"max_to_keep=2 should keep only ckpt-10 and ckpt-12, got {keep_two['kept']}: "
+                        "pass max_to_keep to tf.train.CheckpointManager")
     s.hidden()
+    keep_five = _kernel(s, _k_checkpoints, ("train_with_checkpoints",), None, 3, x, y, 16, 2, 5)
+    kept_five = keep_five["kept"]
+    testing.assert_that(kept_five == [f"ckpt-{step}" for step in range(8, 17, 2)],
+                        f"with another max_to_keep the checkpoints kept are wrong ({0 if kept_five is None else len(kept_five)} kept): "
+                        "pass max_to_keep to tf.train.CheckpointManager")
     # an "interrupted" run resumes: a fresh model and optimizer, the same folder, a larger total
     resumed = _kernel(s, _k_checkpoints, ("train_with_checkpoints",), out["folder"], 5, x, y, 14, 4)
     testing.assert_that(resumed["final"] == 14, f"resuming should return the new total_steps, got {resumed['final']}")

@@ -104,3 +104,52 @@ def test_standardize_matches_scikit_learns_standard_scaler():
     constant = np.column_stack([np.full(50, 0.1), np.full(50, 123.456), np.full(50, 1e6 + 0.1), np.arange(50.0)])
     for ours, theirs in zip(standardize(constant), [StandardScaler().fit_transform(constant)]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_a_wrong_earlier_exercise_costs_gradient_descent_nothing():
+    """Notebook 01 charges a wrong ``predict``/``mse_cost``/``mse_gradients`` once, in its own tests:
+    ``gradient_descent`` is judged with correct stand-ins (issue 22)."""
+    from grading.trusted.reference import answer_namespace, find_source
+
+    namespace = answer_namespace(find_source("linear_regression"))  # fresh: gradient_descent's globals
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.random.default_rng(1).normal(size=20)
+    before = namespace["gradient_descent"](X, y, 0.1, 5)[2]
+    source = ("def mse_gradients(X, y, w, b):\n    r = y - (X @ w + b)\n    return X.T @ r, float(np.sum(r))\n"
+              "def mse_cost(X, y, w, b):\n    return float(np.mean((X @ w + b - y) ** 2))\n"
+              "def predict(X, w, b):\n    return X @ w\n")
+    exec(source, namespace)  # noqa: S102 - wrong answers to Exercises 1-3, as a student might write them
+    assert not np.allclose(namespace["gradient_descent"](X, y, 0.1, 5)[2], before), "the wrong answers reach it"
+    checks = checks_of("linear_regression")
+    verdicts = run_checks(checks, LocalStudent(namespace), sorted(checks))
+    failed = {k for k, v in verdicts.items() if not v.passed}
+    assert {"test_mse_gradients_values", "test_mse_cost_values", "test_predict_values"} <= failed
+    assert not {k for k in failed if k.startswith("test_gradient_descent")}, {k: verdicts[k].message for k in failed}
+
+
+@pytest.mark.parametrize("where", ["gradient", "gradient_and_penalty", "penalty"])
+def test_a_regularised_bias_is_named_in_the_message(where):
+    """Notebook 02: a ``train_softmax`` that regularises its bias is told so (issue 22), in the
+    visible case or, for the penalty alone, in the hint of the loss history."""
+    from grading.trusted.reference import answer_namespace, find_source
+
+    namespace = answer_namespace(find_source("logistic_softmax"))
+    penalty = "np.sum(W * W) + np.sum(b * b)" if "penalty" in where else "np.sum(W * W)"
+    db = "dZ.sum(axis=0) + reg * b" if "gradient" in where else "dZ.sum(axis=0)"
+    exec(f"""
+def train_softmax(X, y, num_classes, lr, num_epochs, batch_size, reg=0.0, seed=0):
+    W, b, history = np.zeros((X.shape[1], num_classes)), np.zeros(num_classes), []
+    rng = np.random.default_rng(seed)
+    for _ in range(num_epochs):
+        order, losses = rng.permutation(len(X)), []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            loss, dZ = softmax_cross_entropy(X[batch] @ W + b, y[batch])
+            losses.append(loss + 0.5 * reg * ({penalty}))
+            W, b = W - lr * (X[batch].T @ dZ + reg * W), b - lr * ({db})
+        history.append(float(np.mean(losses)))
+    return W, b, history
+""", namespace)  # noqa: S102 - a wrong answer, as a student might write it
+    verdict = run_checks(checks_of("logistic_softmax"), LocalStudent(namespace), ["test_train_softmax_replay"])
+    message = verdict["test_train_softmax_replay"].message
+    assert not verdict["test_train_softmax_replay"].passed
+    assert "bias is not regularised" in message or "b is not in the penalty" in message, message

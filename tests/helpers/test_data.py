@@ -130,6 +130,7 @@ def test_two_class_points_for_knn() -> None:
         (data.load_digits, (1797, 64), "i"),
         (data.load_iris, (150, 4), "i"),
         (data.load_breast_cancer, (569, 30), "i"),
+        (data.load_wine, (178, 13), "i"),
         (data.load_diabetes, (442, 10), "f"),
     ],
 )
@@ -151,6 +152,32 @@ def test_load_sample_images() -> None:
     assert isinstance(images, list) and len(images) == 2
     for image in images:
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[-1] == 3
+
+
+def test_load_text_ships_the_coriolanus_excerpt() -> None:
+    text = data.load_text()
+    assert text == data.load_text("coriolanus")
+    assert len(text) == 31_742 and text.isascii() and len(set(text)) == 58
+    assert text.startswith("First Citizen:\nBefore we proceed any further, hear me speak.\n")
+    assert text.endswith("In praises sauced with lies.\n")
+    assert "\r" not in text and text.count("MARCIUS:\n") > 30
+
+
+def test_load_text_is_package_data() -> None:
+    """The text is read through importlib.resources and declared as package data (wheel installs)."""
+    import tomllib
+
+    from grading.course import REPO_ROOT
+
+    package_data = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "texts/*.txt" in package_data["helpers"]
+    for name in data.TEXT_NAMES:
+        assert (Path(data.__file__).parent / "texts" / f"{name}.txt").is_file()
+
+
+def test_load_text_rejects_unknown_names() -> None:
+    with pytest.raises(ValueError, match="coriolanus"):
+        data.load_text("hamlet")
 
 
 # --------------------------------------------------------------------------- split

@@ -65,3 +65,38 @@ def test_plain_and_residual_blocks_differ_by_the_shortcut() -> None:
     assert "+" in residual_text and "ReLU(F(x) + x)" in residual_text and "F(x)" in residual_text
     assert _boxes(plain) == _boxes(residual) == 2  # the same two weight layers
     figure.canvas.draw()
+
+
+def test_feature_pipelines_hand_made_against_learned_features() -> None:
+    figure = diagrams.plot_feature_pipelines()
+    (ax,) = figure.axes
+    texts = [text.get_text() for text in ax.texts]
+    assert "traditional machine learning" in texts and "deep learning" in texts
+    assert any(t.startswith("hand-made features") for t in texts)
+    assert any(t.startswith("learned feature extractor") for t in texts)
+    assert _boxes(ax) == 8  # four boxes per pipeline
+    figure.canvas.draw()
+
+
+def test_network_theta_names_the_weights_into_unit_one() -> None:
+    from matplotlib.patches import Circle
+
+    ax = diagrams.plot_network_theta((3, 3, 1))
+    assert sum(isinstance(patch, Circle) for patch in ax.patches) == 3 + 1 + 3 + 1 + 1  # two bias units
+    labels = [text.get_text() for text in ax.texts]
+    assert [f"$\\Theta^{{(1)}}_{{1{j}}}$" for j in range(4)] == [t for t in labels if t.startswith("$\\Theta^{(1)}_")]
+    assert "$a^{(3)}_{1}$" in labels and "Theta_{13}" in ax.get_title()
+    ax.figure.canvas.draw()
+    with pytest.raises(ValueError, match="at least two layers"):
+        diagrams.plot_network_theta((3,))
+
+
+def test_computational_graph_writes_forward_values_above_and_gradients_below() -> None:
+    nodes = {"x": (0, 0, "$x$"), "square": (2, 0, "$x^2$")}
+    ax = diagrams.plot_computational_graph(nodes, [("x", "square", "x = 3", "dL/dx = 6")], title="square")
+    assert _boxes(ax) == 2 and ax.get_title() == "square"
+    texts = {text.get_text(): text for text in ax.texts}
+    assert texts["x = 3"].get_position()[1] > texts["dL/dx = 6"].get_position()[1]
+    ax.figure.canvas.draw()
+    with pytest.raises(ValueError, match="not in nodes"):
+        diagrams.plot_computational_graph(nodes, [("x", "cube", "", "")])

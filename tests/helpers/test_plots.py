@@ -201,3 +201,25 @@ def test_plot_image_grid_shared_colour_scale() -> None:
     assert limits == [(-2.0, 2.0), (-2.0, 2.0)]
     own_scale = plots.plot_image_grid(weights, cmap="RdBu_r")
     assert [ax.images[0].get_clim() for ax in own_scale.axes][1] == (-2.0, 1.0)
+
+
+def test_norm_ball_minimum_l1_lands_on_a_corner_l2_does_not() -> None:
+    A = ((1.0, 0.4), (0.4, 0.8))
+    l1 = plots.norm_ball_minimum((1.0, 2.5), A, 1.0, 1)
+    l2 = plots.norm_ball_minimum((1.0, 2.5), A, 1.0, 2)
+    np.testing.assert_array_equal(l1, [0.0, 1.0])  # exactly on the w2 axis: w1 is 0
+    assert np.all(np.abs(l2) > 0.5) and np.isclose(np.linalg.norm(l2), 1.0)
+    # w* inside the ball is its own minimum; identity curvature projects onto the disc
+    np.testing.assert_array_equal(plots.norm_ball_minimum((0.2, 0.1), A, 1.0, 1), [0.2, 0.1])
+    np.testing.assert_allclose(plots.norm_ball_minimum((3.0, 4.0), np.eye(2), 1.0, 2), [0.6, 0.8], atol=1e-3)
+    with pytest.raises(ValueError, match="p must be 1 or 2"):
+        plots.norm_ball_minimum((1.0, 1.0), A, 1.0, 3)
+
+
+def test_plot_norm_ball_geometry() -> None:
+    figure = plots.plot_norm_ball_geometry()
+    assert isinstance(figure, Figure)
+    left, right = figure.axes
+    assert left.get_title().startswith("L1") and right.get_title().startswith("L2")
+    assert "(0.00, 1.00)" in " ".join(t.get_text() for t in left.get_legend().get_texts())
+    figure.canvas.draw()

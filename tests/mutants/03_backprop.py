@@ -53,6 +53,11 @@ def affine_backward(dout, cache):
     x, w, b = cache
     return dout @ w.T, x.T @ dout, dout.sum(axis=1)[: dout.shape[1]]
 ''',
+        "dw_transposed": '''
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return dout @ w.T, dout.T @ x, dout.sum(axis=0)
+''',
     },
     "relu_forward": {
         "leaky": '''
@@ -310,6 +315,57 @@ def two_layer_net_loss(params, X, y=None, reg=0.0):
     _, dW1, db1 = affine_backward(relu_backward(da, cr), c1)
     loss = -np.log(p[np.arange(n), y]).mean() + 0.5 * reg * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
     return float(loss), {"W1": dW1 + reg * params["W1"], "b1": db1, "W2": dW2 + reg * params["W2"], "b2": db2}
+''',
+        "pre_activation_in_dw2": '''
+def two_layer_net_loss(params, X, y=None, reg=0.0):
+    h, c1 = affine_forward(X, params["W1"], params["b1"])
+    a, cr = relu_forward(h)
+    s, c2 = affine_forward(a, params["W2"], params["b2"])
+    if y is None:
+        return s
+    z = s - s.max(axis=1, keepdims=True)
+    lp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    n = len(y)
+    ds = np.exp(lp); ds[np.arange(n), y] -= 1; ds /= n
+    da, dW2, db2 = affine_backward(ds, (h, params["W2"], params["b2"]))  # the cache holds h, the pre-activation
+    _, dW1, db1 = affine_backward(relu_backward(da, cr), c1)
+    grads = {"W1": dW1 + reg * params["W1"], "b1": db1, "W2": dW2 + reg * params["W2"], "b2": db2}
+    loss = -lp[np.arange(n), y].mean() + 0.5 * reg * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+    return float(loss), grads
+''',
+        "relu_mask_from_upstream": '''
+def two_layer_net_loss(params, X, y=None, reg=0.0):
+    h, c1 = affine_forward(X, params["W1"], params["b1"])
+    a, cr = relu_forward(h)
+    s, c2 = affine_forward(a, params["W2"], params["b2"])
+    if y is None:
+        return s
+    z = s - s.max(axis=1, keepdims=True)
+    lp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    n = len(y)
+    ds = np.exp(lp); ds[np.arange(n), y] -= 1; ds /= n
+    da, dW2, db2 = affine_backward(ds, c2)
+    _, dW1, db1 = affine_backward(da * (da > 0), c1)  # masks by the upstream gradient, not by the ReLU's input
+    grads = {"W1": dW1 + reg * params["W1"], "b1": db1, "W2": dW2 + reg * params["W2"], "b2": db2}
+    loss = -lp[np.arange(n), y].mean() + 0.5 * reg * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+    return float(loss), grads
+''',
+        "forgot_reg_gradient": '''
+def two_layer_net_loss(params, X, y=None, reg=0.0):
+    h, c1 = affine_forward(X, params["W1"], params["b1"])
+    a, cr = relu_forward(h)
+    s, c2 = affine_forward(a, params["W2"], params["b2"])
+    if y is None:
+        return s
+    z = s - s.max(axis=1, keepdims=True)
+    lp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    n = len(y)
+    ds = np.exp(lp); ds[np.arange(n), y] -= 1; ds /= n
+    da, dW2, db2 = affine_backward(ds, c2)
+    _, dW1, db1 = affine_backward(relu_backward(da, cr), c1)
+    grads = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    loss = -lp[np.arange(n), y].mean() + 0.5 * reg * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+    return float(loss), grads
 ''',
     },
     "iterate_minibatches": {

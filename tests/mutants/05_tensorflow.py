@@ -108,6 +108,13 @@ def train_step(model, optimizer, loss_fn, x, y):
     optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
     return float(loss.numpy())
 ''',
+        "loss_arguments_swapped": '''
+def train_step(model, optimizer, loss_fn, x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(model(x), y)
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    return loss
+''',
     },
     "make_dataset": {
         "shuffle_once": '''
@@ -238,6 +245,42 @@ def train_with_checkpoints(model, optimizer, dataset, ckpt_dir, total_steps, sav
         if int(step) % save_every == 0:
             manager.save(checkpoint_number=step)
     manager.save(checkpoint_number=step)
+    return int(step)
+''',
+        "ignores_max_to_keep": '''
+def train_with_checkpoints(model, optimizer, dataset, ckpt_dir, total_steps, save_every, max_to_keep=3):
+    step = tf.Variable(0, dtype=tf.int64)
+    ckpt = tf.train.Checkpoint(step=step, model=model, optimizer=optimizer)
+    manager = tf.train.CheckpointManager(ckpt, ckpt_dir, max_to_keep=3)
+    ckpt.restore(manager.latest_checkpoint)
+    loss_fn = tf.keras.losses.MeanSquaredError()
+    for x, y in dataset.repeat():
+        if int(step) >= total_steps:
+            break
+        train_step(model, optimizer, loss_fn, x, y)
+        step.assign_add(1)
+        if int(step) % save_every == 0:
+            manager.save(checkpoint_number=step)
+    if int(step) % save_every:
+        manager.save(checkpoint_number=step)
+    return int(step)
+''',
+        "keeps_every_checkpoint": '''
+def train_with_checkpoints(model, optimizer, dataset, ckpt_dir, total_steps, save_every, max_to_keep=3):
+    step = tf.Variable(0, dtype=tf.int64)
+    ckpt = tf.train.Checkpoint(step=step, model=model, optimizer=optimizer)
+    manager = tf.train.CheckpointManager(ckpt, ckpt_dir, max_to_keep=None)
+    ckpt.restore(manager.latest_checkpoint)
+    loss_fn = tf.keras.losses.MeanSquaredError()
+    for x, y in dataset.repeat():
+        if int(step) >= total_steps:
+            break
+        train_step(model, optimizer, loss_fn, x, y)
+        step.assign_add(1)
+        if int(step) % save_every == 0:
+            manager.save(checkpoint_number=step)
+    if int(step) % save_every:
+        manager.save(checkpoint_number=step)
     return int(step)
 ''',
     },

@@ -37,6 +37,14 @@ def zero_pad(x, pad):
 def zero_pad(x, pad):
     return np.pad(x, ((0, 0), (pad, 0), (pad, 0), (0, 0)))
 ''',
+        # issue 22: np.zeros defaults to float64, so integer (and float32) input changes dtype
+        "zeros_default_dtype": '''
+def zero_pad(x, pad):
+    N, H, W, C = x.shape
+    out = np.zeros((N, H + 2 * pad, W + 2 * pad, C))
+    out[:, pad:pad + H, pad:pad + W, :] = x
+    return out
+''',
     },
     "conv_forward_naive": {
         "no_bias": '''
@@ -134,6 +142,23 @@ def conv_backward_naive(dout, cache):
                 dw += x_pad[n, rows, cols, :, None] * dout[n, i, j, :]
                 dx_pad[n, rows, cols, :] += w @ dout[n, i, j, :]
     return dx_pad[:, :x.shape[1], :x.shape[2], :], dw, dout.sum(axis=(0, 1, 2))
+''',
+        # issue 22: [P:-P] is [0:-0], an empty slice, when pad = 0
+        "minus_pad_slice": '''
+def conv_backward_naive(dout, cache):
+    x, w, b, stride, pad = cache
+    F = w.shape[0]
+    N, H_out, W_out, _ = dout.shape
+    x_pad = zero_pad(x, pad)
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                rows, cols = slice(i * stride, i * stride + F), slice(j * stride, j * stride + F)
+                dw += x_pad[n, rows, cols, :, None] * dout[n, i, j, :]
+                dx_pad[n, rows, cols, :] += w @ dout[n, i, j, :]
+    return dx_pad[:, pad:-pad, pad:-pad, :], dw, dout.sum(axis=(0, 1, 2))
 ''',
     },
     "max_pool_forward": {

@@ -57,6 +57,13 @@ def rnn_step_backward(dnext_h, cache):
     da = dnext_h * (1.0 - next_h ** 2)
     return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.mean(axis=0)
 ''',
+        # Right gradients, but the caller's dnext_h is overwritten (the statement forbids it).
+        "scales_dnext_h_in_place": '''
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    dnext_h *= 1.0 - next_h ** 2
+    return dnext_h @ Wx.T, dnext_h @ Wh.T, x.T @ dnext_h, prev_h.T @ dnext_h, dnext_h.sum(axis=0)
+''',
     },
     "rnn_forward": {
         "ignores_h0": '''
@@ -126,6 +133,19 @@ def rnn_backward(dh, cache):
         dWx += dWx_t; dWh += dWh_t; db += db_t
     return dx, dprev_h, dWx, dWh, db
 ''',
+        # Right gradients, but dh[:, t] += dprev_h overwrites the caller's dh (the issue's test hole).
+        "adds_into_dh_in_place": '''
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    D = cache[0][0].shape[1]
+    dx, dWx, dWh, db = np.zeros((N, T, D)), np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
+    dprev_h = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dh[:, t] += dprev_h
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t], cache[t])
+        dWx += dWx_t; dWh += dWh_t; db += db_t
+    return dx, dprev_h, dWx, dWh, db
+''',
     },
     "lstm_step_forward": {
         "gate_order_f_i_g_o": _LSTM_FORWARD_GATE_ORDER,
@@ -186,6 +206,28 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     dc = dnext_c + dnext_h * o * (1.0 - tanh_c ** 2)
     do = dnext_h * tanh_c
     da = np.concatenate([dc * g * (1 - i ** 2), dc * prev_c * (1 - f ** 2), dc * i * (1 - g ** 2), do * (1 - o ** 2)], axis=1)
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+''',
+        # Right gradients, but the output path is added into the caller's dnext_c (the issue's test hole).
+        "accumulates_into_dnext_c": '''
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, g, o, next_c = cache
+    tanh_c = np.tanh(next_c)
+    dnext_c += dnext_h * o * (1.0 - tanh_c ** 2)
+    dc = dnext_c
+    do = dnext_h * tanh_c
+    da = np.concatenate([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dc * i * (1 - g ** 2), do * o * (1 - o)], axis=1)
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+''',
+        # Right gradients, but do is written into the caller's dnext_h.
+        "overwrites_dnext_h": '''
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, g, o, next_c = cache
+    tanh_c = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1.0 - tanh_c ** 2)
+    do = dnext_h
+    do *= tanh_c
+    da = np.concatenate([dc * g * i * (1 - i), dc * prev_c * f * (1 - f), dc * i * (1 - g ** 2), do * o * (1 - o)], axis=1)
     return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
 ''',
     },

@@ -48,6 +48,21 @@ def standardize(X, mean=None, std=None, eps=1e-8):
         mean, std = X.mean(axis=0), X.std(axis=0)
     return (X - mean) / std, mean, std
 ''',
+        # Only one of mean/std given: the docstring asks for a ValueError.
+        "recomputes_a_lonely_statistic": '''
+def standardize(X, mean=None, std=None, eps=1e-8):
+    if mean is None or std is None:
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    return (X - mean) / (std + eps), mean, std
+''',
+        "no_error_for_a_lonely_statistic": '''
+def standardize(X, mean=None, std=None, eps=1e-8):
+    if mean is None:
+        mean, std = X.mean(axis=0), X.std(axis=0)
+    elif std is None:
+        std = X.std(axis=0)
+    return (X - mean) / (std + eps), mean, std
+''',
     },
     "batchnorm_forward": {
         "unbiased_variance": _FORWARD_HEAD + '''
@@ -102,6 +117,22 @@ def standardize(X, mean=None, std=None, eps=1e-8):
         return gamma * x_hat + beta, (x_hat, x - mu, np.sqrt(var) + eps, gamma)
     if mode == "test":
         return gamma * (x - running_mean) / (np.sqrt(running_var) + eps) + beta, None
+    raise ValueError(mode)
+''',
+        # Correct outputs, but x itself is centred and scaled in place (the caller's array changes).
+        "modifies_x_in_place": _FORWARD_HEAD + '''
+    if mode == "train":
+        mu = x.mean(axis=0)
+        x -= mu
+        var = (x ** 2).mean(axis=0)
+        std = np.sqrt(var + eps)
+        xc = x.copy()
+        x /= std
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        return gamma * x + beta, (x.copy(), xc, std, gamma)
+    if mode == "test":
+        return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None
     raise ValueError(mode)
 ''',
     },

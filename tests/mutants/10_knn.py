@@ -250,6 +250,15 @@ def knn_predict_tf(X_test, X_train, y_train, k):
     votes = tf.gather(tf.constant(y_train, tf.int64), idx)
     return tf.argmax(tf.reduce_sum(tf.one_hot(votes, int(np.max(y_train)) + 1), axis=1), axis=1).numpy()
 ''',
+        # issue 22: plain float32 (TensorFlow's default): ||a||^2 + ||b||^2 - 2ab cancels for data far from 0
+        "plain_float32": '''
+def knn_predict_tf(X_test, X_train, y_train, k):
+    test, train = tf.constant(X_test, tf.float32), tf.constant(X_train, tf.float32)
+    sq = tf.reduce_sum(test ** 2, 1, keepdims=True) + tf.reduce_sum(train ** 2, 1)[None, :] - 2 * tf.matmul(test, train, transpose_b=True)
+    _, idx = tf.math.top_k(-sq, k=k)
+    votes = tf.gather(tf.constant(y_train, tf.int64), idx)
+    return tf.argmax(tf.reduce_sum(tf.one_hot(votes, int(np.max(y_train)) + 1), axis=1), axis=1).numpy()
+''',
         "returns_tensor": '''
 def knn_predict_tf(X_test, X_train, y_train, k):
     test, train = tf.constant(X_test, tf.float64), tf.constant(X_train, tf.float64)
