@@ -646,7 +646,7 @@ def numerical_gradient_restores(s):
     _, (seen, x_after), _ = s.call_with_inputs("numerical_gradient", _fn("recorder"), x, isolate=KERNEL_ARGUMENTS)
     x_after = np.asarray(x_after)
     testing.assert_that(x_after.shape == x.shape and np.array_equal(x_after, x),
-                        "x is not exactly what it was: " + ", ".join(f"x{list(i)} = {x_after[i]!r} (was {x[i]!r})"
+                        "x is not exactly what it was: " + ", ".join(f"x{[int(k) for k in i]} = {float(x_after[i])!r} (was {float(x[i])!r})"
                                                                  for i in zip(*np.nonzero(x_after != x))) +
                         ". Save original = x[index] before probing and assign it back afterwards: x + h - 2h + h is not always x.")
     testing.assert_that(isinstance(seen, list) and all(np.sum(np.abs(np.asarray(z) - x) > 0) <= 1 for z in seen),
