@@ -95,7 +95,8 @@ def test_release_notebook_runs_in_a_fresh_environment_up_to_the_first_exercise(u
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     folder = unpacked / "notebooks" / "01_linear_regression"
     nb = nbformat.read(folder / "linear_regression.ipynb", as_version=4)
-    first_test = next(i for i, cell in enumerate(nb.cells) if cell.metadata.get("nbgrader", {}).get("grade"))
+    first_test = next(i for i, cell in enumerate(nb.cells)
+                      if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"))
     probe = nbformat.v4.new_code_cell("import sys, helpers\nprint(sys.prefix)\nprint(helpers.__file__)")
     nb.cells = [probe] + nb.cells[:first_test + 1]      # up to the first exercise's first test
     old_path = os.environ.get("JUPYTER_PATH")

@@ -113,7 +113,8 @@ def notebooks(tmp_path_factory):
     blank = nbformat.read(layout.path("release") / A / NB, as_version=4)
     reference = fill_answers(blank, source)
     sleeper = copy.deepcopy(reference)
-    first_answer = next(c for c in sleeper.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    first_answer = next(c for c in sleeper.cells
+                        if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("solution"))
     first_answer.source = first_answer.source.rstrip() + "\n" + SLEEPER
     meta = [c.get("metadata", {}).get("nbgrader", {}) for c in source.cells]
     full = sum(m["points"] for m in meta if m.get("grade") and not m.get("solution"))
