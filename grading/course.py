@@ -349,10 +349,31 @@ def source_notebooks(assignment: str, source_dir: Path | None = None) -> list[Pa
     return sorted(p for p in folder.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
+#: Assignment ids renumbered on 2026-12-03 (issue 23: ``04_optimization``, on optimizers,
+#: comes after backprop): old id -> new id. Only for the error message: nbgrader keys
+#: submissions, grades and feedback by id, so a course released under the old ids finishes
+#: its semester on the commit it was released from (docs/instructor-guide.md).
+RENAMED_ASSIGNMENTS: dict[str, str] = {
+    "04_generalization": "05_generalization",
+    "05_tensorflow": "06_tensorflow",
+    "06_cnn": "07_cnn",
+    "07_rnn": "08_rnn",
+    "08_batchnorm": "09_batchnorm",
+    "09_resnet": "10_resnet",
+    "10_knn": "11_knn",
+}
+
+
 class UnknownAssignmentError(LookupError):
-    """Raised for an assignment name with no folder under ``solutions/``."""
+    """Raised for an assignment name with no folder under ``solutions/``; an id renumbered in
+    ``RENAMED_ASSIGNMENTS`` is told its new id."""
 
     def __init__(self, name: str, known: list[str]):
-        super().__init__(
-            f"unknown assignment {name!r}; known assignments: {', '.join(known) or 'none'}"
-        )
+        message = f"unknown assignment {name!r}"
+        old_id = name.strip().rstrip("/\\")  # without the slash shell completion adds
+        new_id = RENAMED_ASSIGNMENTS.get(old_id)
+        if new_id:
+            message += (f": `{old_id}` was renumbered to `{new_id}` on 2026-12-03 (issue 23): "
+                        f"use `{new_id}`; a semester released under the old ids finishes on the commit it was "
+                        f"released from (docs/instructor-guide.md, \"Assignment ids changed (December 2026)\")")
+        super().__init__(f"{message}; known assignments: {', '.join(known) or 'none'}")

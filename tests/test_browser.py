@@ -40,11 +40,11 @@ def lab(tmp_path_factory):
     from grading.submissions import fill_answers
 
     root = tmp_path_factory.mktemp("lab")
-    shutil.copytree(REPO_ROOT / "notebooks" / "08_batchnorm", root / "08_batchnorm")
+    shutil.copytree(REPO_ROOT / "notebooks" / "09_batchnorm", root / "09_batchnorm")
     answered = root / "answered"
     answered.mkdir()
-    release = nbformat.read(REPO_ROOT / "notebooks" / "10_knn" / "knn.ipynb", as_version=4)
-    source = nbformat.read(REPO_ROOT / "solutions" / "10_knn" / "knn.ipynb", as_version=4)
+    release = nbformat.read(REPO_ROOT / "notebooks" / "11_knn" / "knn.ipynb", as_version=4)
+    source = nbformat.read(REPO_ROOT / "solutions" / "11_knn" / "knn.ipynb", as_version=4)
     nbformat.write(fill_answers(release, source), answered / "knn.ipynb")
     home = tmp_path_factory.mktemp("lab-home")
     # No "official Jupyter news?" toast over the notebook.
@@ -109,7 +109,7 @@ def _run_cell_containing(page, text: str) -> None:
 
 
 def test_student_runs_setup_and_a_widget_in_jupyterlab(browser, lab):
-    page = _open_notebook(browser, lab, "08_batchnorm/batchnorm.ipynb")
+    page = _open_notebook(browser, lab, "09_batchnorm/batchnorm.ipynb")
     _run_cell_containing(page, "device.setup_notebook")
     setup = page.locator(".jp-Notebook .jp-CodeCell", has_text="device.setup_notebook").first
     setup.locator(".jp-OutputArea-output", has_text="CPU cores").wait_for(timeout=600_000)  # TensorFlow import on a busy machine

@@ -1,4 +1,4 @@
-"""Trusted checks of notebook 08 (``solutions/08_batchnorm/batchnorm.ipynb``).
+"""Trusted checks of notebook 09 (``solutions/09_batchnorm/batchnorm.ipynb``).
 
 One check per graded cell. The cases before ``s.hidden()`` are those of the notebook's visible
 test cell; the hidden cases follow. Inputs are rebuilt here with the seeds the tests always

@@ -1,4 +1,4 @@
-"""Trusted checks of notebook 06 (``solutions/06_cnn/cnn.ipynb``).
+"""Trusted checks of notebook 07 (``solutions/07_cnn/cnn.ipynb``).
 
 The NumPy exercises are called through ``s.call`` / ``s.call_many``; caches cross as plain data
 (tuples of arrays and numbers), as the student's forward pass returned them. Expected values

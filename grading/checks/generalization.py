@@ -1,4 +1,4 @@
-"""Trusted checks of notebook 04 (``solutions/04_generalization/generalization.ipynb``).
+"""Trusted checks of notebook 05 (``solutions/05_generalization/generalization.ipynb``).
 
 One check per graded cell. Each builds its own inputs (the seeds and values of the notebook's
 test cells), asks the student's kernel for the results and judges them here. The part before

@@ -1,4 +1,4 @@
-"""Trusted checks of notebook 10, ``knn`` (one ``@check`` per graded cell).
+"""Trusted checks of notebook 11, ``knn`` (one ``@check`` per graded cell).
 
 Before ``s.hidden()``: the cases of the notebook's visible test cell. After it: the hidden
 cases that used to sit in the notebook. Inputs are built here (same seeds and values as the

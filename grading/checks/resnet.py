@@ -1,4 +1,4 @@
-"""Trusted checks of notebook 09 (``solutions/09_resnet/resnet.ipynb``).
+"""Trusted checks of notebook 10 (``solutions/10_resnet/resnet.ipynb``).
 
 One check per graded cell. The cases before ``s.hidden()`` are those of the notebook's visible
 test cell; the hidden cases follow.

@@ -1,4 +1,4 @@
-"""Trusted checks of notebook 07 (``solutions/07_rnn/rnn.ipynb``): RNN, LSTM and GRU in NumPy,
+"""Trusted checks of notebook 08 (``solutions/08_rnn/rnn.ipynb``): RNN, LSTM and GRU in NumPy,
 then a Keras sequence classifier.
 
 Each check builds its inputs with the seeds of the notebook's test cell, asks the kernel for the

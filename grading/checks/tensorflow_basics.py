@@ -1,4 +1,4 @@
-"""Trusted checks of notebook 05 (``solutions/05_tensorflow/tensorflow_basics.ipynb``).
+"""Trusted checks of notebook 06 (``solutions/06_tensorflow/tensorflow_basics.ipynb``).
 
 Most exercises of this notebook take TensorFlow objects (a ``tf.Variable``, a Keras model and
 optimizer, a ``tf.data`` pipeline, files in the kernel's folders) or are judged by what they do

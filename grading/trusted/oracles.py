@@ -1,5 +1,5 @@
 """Oracles the checks share that belong on the grader's side only (``helpers`` ships to
-students, and notebook 08 asks them to write standardisation themselves)."""
+students, and notebook 09 asks them to write standardisation themselves)."""
 
 from __future__ import annotations
 

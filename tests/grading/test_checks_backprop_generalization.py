@@ -1,4 +1,4 @@
-"""Notebooks 03 and 04 beyond "the reference passes, the blank release fails": answers written
+"""Notebooks 03 and 05 beyond "the reference passes, the blank release fails": answers written
 another allowed way pass (and the locked demo cells run with them), and failed checks name the
 likely mistake instead of a generic hint (``grading.trusted.mistakes``)."""
 
@@ -22,7 +22,7 @@ from grading.trusted.registry import checks_of  # noqa: E402
 from grading.trusted.runner import run_checks  # noqa: E402
 from grading.trusted.student import LocalStudent  # noqa: E402
 
-GENERALIZATION = REPO_ROOT / "solutions" / "04_generalization" / "generalization.ipynb"
+GENERALIZATION = REPO_ROOT / "solutions" / "05_generalization" / "generalization.ipynb"
 
 #: build_regularized_mlp with the functional API, as the exercise allows ("a tf.keras.Model").
 FUNCTIONAL_MLP = '''

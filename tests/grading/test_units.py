@@ -228,3 +228,29 @@ def test_drop_malformed_metadata_keeps_well_formed_cells():
     nb, _ = DropMalformedMetadata().preprocess(new_notebook(cells=[good, *bad, new_code_cell("y")]), {})
     assert nb.cells[0].metadata == _meta("f", solution=True)
     assert all("nbgrader" not in c.metadata for c in nb.cells[1:])
+
+
+def test_an_old_assignment_id_is_told_its_new_id():
+    """Issue 23 renumbered 04-10 to 05-11: an old id names its new one and the date; the map
+    points from ids that no longer exist to ids that do; other unknown names read as before."""
+    import pytest
+
+    from grading.autograde import resolve_assignments
+    from grading.course import (REPO_ROOT, RENAMED_ASSIGNMENTS, CourseLayout, UnknownAssignmentError,
+                                list_assignments, source_notebooks)
+
+    known = list_assignments()
+    assert len(RENAMED_ASSIGNMENTS) == 7 and set(RENAMED_ASSIGNMENTS.values()) <= set(known)
+    assert not set(RENAMED_ASSIGNMENTS) & set(known), "an old id is not a folder any more"
+    with pytest.raises(UnknownAssignmentError) as info:
+        source_notebooks("04_generalization")
+    message = str(info.value)
+    assert message.startswith("unknown assignment '04_generalization': `04_generalization` was renumbered to "
+                              "`05_generalization` on 2026-12-03 (issue 23): ")
+    assert "docs/instructor-guide.md" in message and message.endswith("known assignments: " + ", ".join(known))
+    # autograde's check of the names typed, trailing slash from shell completion included
+    with pytest.raises(UnknownAssignmentError, match="`10_knn` was renumbered to `11_knn`"):
+        resolve_assignments(["10_knn/"], CourseLayout(root=REPO_ROOT))
+    with pytest.raises(UnknownAssignmentError) as info:
+        source_notebooks("99_nope")
+    assert str(info.value) == "unknown assignment '99_nope'; known assignments: " + ", ".join(known)
