@@ -66,7 +66,7 @@ dependencies:
 STUDENT_README = """\
 # Deep learning, from theory to practice: student files
 
-Ten Jupyter notebooks (`notebooks/`), the `helpers` package they import, and the pinned
+Eleven Jupyter notebooks (`notebooks/`), the `helpers` package they import, and the pinned
 environment. You implement each idea in NumPy, then with TensorFlow 2; test cells check your
 work as you go, and the graders run more tests than you see.
 

@@ -27,6 +27,7 @@ __all__ = [
     "plot_loss_curve",
     "plot_norm_ball_geometry",
     "plot_regression_fit",
+    "plot_trajectories",
     "use_course_style",
 ]
 
@@ -436,3 +437,62 @@ def plot_norm_ball_geometry(
         ax.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     return figure
+
+
+def plot_trajectories(
+    loss_fn: Callable[[np.ndarray], np.ndarray],
+    paths: Mapping[str, np.ndarray],
+    x_range: Sequence[float],
+    y_range: Sequence[float],
+    ax: Axes | None = None,
+    num_levels: int = 20,
+    log_levels: bool = True,
+    num_points: int = 200,
+    minimum: Sequence[float] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Contours of a 2-D loss with one optimizer path per entry of ``paths`` on top.
+
+    Args:
+        loss_fn: maps a grid ``w`` of shape (2, G, G) to losses (G, G) (it must broadcast over
+            the trailing axes, as ``helpers.optim.rosenbrock`` does).
+        paths: name -> (K, 2) successive points w_0, w_1, ... of one optimizer.
+        x_range, y_range: (min, max) of the plotted window (paths may leave it).
+        num_levels: contour levels, log-spaced between the grid's smallest and largest loss
+            when ``log_levels`` (valleys and Rosenbrock's banana need them), else linear.
+        minimum: where to draw a star (the minimum), or None.
+
+    Returns:
+        The Axes drawn on; its limits are the window.
+    """
+    ax = _new_axes(ax)
+    xs = np.linspace(float(x_range[0]), float(x_range[1]), num_points)
+    ys = np.linspace(float(y_range[0]), float(y_range[1]), num_points)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    losses = np.asarray(loss_fn(np.stack([grid_x, grid_y])), dtype=np.float64)
+    if log_levels:
+        low = max(float(np.min(losses)), 1e-12 * max(float(np.max(losses)), 1e-12))
+        levels = np.geomspace(max(low, 1e-6), float(np.max(losses)), num_levels)
+    else:
+        levels = np.linspace(float(np.min(losses)), float(np.max(losses)), num_levels)
+    ax.contour(grid_x, grid_y, losses, levels=levels, cmap="viridis", linewidths=0.7)
+    colors = list(COURSE_COLORS.values())
+    for k, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path, dtype=np.float64)
+        if path.ndim != 2 or path.shape[1] != 2:
+            raise ValueError(f"path {name!r} must have shape (K, 2), got {path.shape}")
+        color = colors[k % len(colors)] if colors[k % len(colors)] != COURSE_COLORS["yellow"] else "0.4"
+        ax.plot(path[:, 0], path[:, 1], "-", color=color, lw=1.4, marker="o", markersize=2, label=name)
+    if paths:
+        first = np.asarray(next(iter(paths.values())), dtype=np.float64)[0]
+        ax.plot(first[0], first[1], "s", color=COURSE_COLORS["black"], markersize=6)
+        ax.legend(fontsize=8, loc="best")
+    if minimum is not None:
+        ax.plot(minimum[0], minimum[1], "*", color=COURSE_COLORS["black"], markersize=12)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    if title is not None:
+        ax.set_title(title)
+    return ax

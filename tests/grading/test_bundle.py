@@ -45,7 +45,7 @@ def test_bundle_holds_the_student_files_and_nothing_of_the_instructor(unpacked: 
     assert (unpacked / "requirements-student.lock").read_bytes() == (root / "requirements-student.lock").read_bytes()
     assert "-r requirements-student.lock" in (unpacked / "environment.yml").read_text()
     notebooks = sorted(p.relative_to(unpacked).as_posix() for p in (unpacked / "notebooks").glob("*/*.ipynb"))
-    assert len(notebooks) == 10 and "notebooks/09_batchnorm/batchnorm.ipynb" in notebooks
+    assert len(notebooks) == 11 and "notebooks/09_batchnorm/batchnorm.ipynb" in notebooks
     assert (unpacked / "helpers" / "testing.py").exists() and (unpacked / "helpers" / "diagrams.py").exists()
     for path in unpacked.rglob("*"):
         assert path.name not in {"gradebook.db", "nbgrader_config.py"} and "solutions" not in path.parts

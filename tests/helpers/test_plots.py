@@ -223,3 +223,21 @@ def test_plot_norm_ball_geometry() -> None:
     assert left.get_title().startswith("L1") and right.get_title().startswith("L2")
     assert "(0.00, 1.00)" in " ".join(t.get_text() for t in left.get_legend().get_texts())
     figure.canvas.draw()
+
+
+def test_plot_trajectories_draws_contours_and_one_line_per_path() -> None:
+    from helpers import optim
+
+    paths = {"a": np.array([[-1.5, 2.0], [-1.0, 1.0], [0.0, 0.0]]), "b": np.array([[-1.5, 2.0], [0.5, 0.5]])}
+    ax = plots.plot_trajectories(optim.rosenbrock, paths, (-2.0, 2.0), (-1.0, 3.0), minimum=(1, 1), num_points=30, title="t")
+    assert isinstance(ax, Axes)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "a" in labels and "b" in labels
+    np.testing.assert_allclose(ax.get_lines()[labels.index("a")].get_xydata(), paths["a"])
+    assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-1.0, 3.0)
+    assert ax.get_title() == "t" and ax.get_legend() is not None
+    assert ax.collections, "contour lines drawn"
+    # a linear-level variant and a bad path shape
+    plots.plot_trajectories(optim.saddle, {}, (-1, 1), (-1, 1), log_levels=False, num_points=20)
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_trajectories(optim.rosenbrock, {"bad": np.zeros((3, 3))}, (-2, 2), (-1, 3), num_points=10)
