@@ -296,18 +296,6 @@ def conv_params_counts(s):
                             "plus K biases only when bias is True")
 
 
-@check("test_inception_params")
-def inception_params_counts(s):
-    count = s.call("inception_params", 192, 64, 96, 128, 16, 32, 32)
-    testing.assert_that(count == 163696, f"inception (3a) on 192 channels has 163 696 parameters with biases, got {count}")
-
-    s.hidden()
-    inception_4a, tiny = s.call_many("inception_params", [(480, 192, 96, 208, 16, 48, 64), (3, 1, 1, 1, 1, 1, 1)])
-    testing.assert_that(inception_4a == 376176, "inception_params is wrong for module (4a) of the table: count every branch's "
-                        "convolutions, with their biases")
-    testing.assert_that(tiny == 4 + 4 + 10 + 4 + 26 + 4, "inception_params is wrong for a tiny module on 3 channels with one filter per branch")
-
-
 # ----------------------------------------------------------------------------- 2. local response normalization
 
 
@@ -345,6 +333,18 @@ def local_response_norm_edges(s):
     testing.check_close(fixed, np.array([-22.604309878984264, -18.176877551729483, -18.171063371460818, -18.16459783521018, -18.157380176174865, -21.74810974976185, -22.623313367722144, -18.129871924388347, -18.118148606211307, -18.104738881460577, -18.089304731644965, -21.493870552096894, -22.616774972689775, -18.025958453684922, -17.996757891455516, -17.96171271116892, -17.919169154928532, -20.940299925605608, -22.461980749524106, -17.718715321666284, -17.611525878744676, -17.46969694696176, -17.277039603708545, -19.164912357942686, -21.02893469149621, -16.020362069505403, -15.074693257628635, -13.496523027394732, -10.7819980893861, -6.273550009275091, 0.0, 6.273550009275091, 10.7819980893861, 13.496523027394732, 15.074693257628635, 20.1770165619526, 18.480517461733495, 17.00712380059246, 17.277039603708545, 17.46969694696176, 17.611525878744676, 22.38807273968772, 20.782277117154553, 17.866851816051366, 17.919169154928532, 17.96171271116892, 17.996757891455516, 22.608298789521726, 21.431484995454042, 18.0714194889247, 18.089304731644965, 18.104738881460577, 18.118148606211307, 22.62517213642922, 21.716049982618074, 18.14928942330043, 18.157380176174865, 18.16459783521018, 18.171063371460818, 22.607949483422004, 21.87155910739423, 18.18687649741821, 18.191192904653512, 18.195125562258884, 18.198718578252386, 22.585777894767755, 21.968345409311073, 18.207814411983534, 18.21038085813119, 18.212753392625643, 18.214951047959865, 22.564943285817325]).reshape(2, 2, 3, 6),
                         "local_response_norm on a fixed example")
     testing.check_close(zeros, np.zeros((1, 2, 2, 4)), "local_response_norm of zeros")
+
+
+@check("test_inception_params")
+def inception_params_counts(s):
+    count = s.call("inception_params", 192, 64, 96, 128, 16, 32, 32)
+    testing.assert_that(count == 163696, f"inception (3a) on 192 channels has 163 696 parameters with biases, got {count}")
+
+    s.hidden()
+    inception_4a, tiny = s.call_many("inception_params", [(480, 192, 96, 208, 16, 48, 64), (3, 1, 1, 1, 1, 1, 1)])
+    testing.assert_that(inception_4a == 376176, "inception_params is wrong for module (4a) of the table: count every branch's "
+                        "convolutions, with their biases")
+    testing.assert_that(tiny == 4 + 4 + 10 + 4 + 26 + 4, "inception_params is wrong for a tiny module on 3 channels with one filter per branch")
 
 
 # ----------------------------------------------------------------------------- 3. Inception module

@@ -501,6 +501,11 @@ class RobustExecute(SlicedPollingMixin, Execute):
 
         self._trusted_done = True
         graded = self._graded_ids(nb, before)
+        # The source notebook's order (the check module's), not the submission's: a student who
+        # moves a later test cell up would otherwise get its reference stand-ins into the kernel
+        # before the functions they stand in for are checked.
+        source_order = list(self._checks or {})
+        graded.sort(key=lambda gid: source_order.index(gid) if gid in source_order else len(source_order))
         timed_out = {cell_label(c, i) for i, c in enumerate(nb.cells[:before]) if cell_label(c, i) in graded
                      and any(o.get("ename") in TIMED_OUT for o in c.get("outputs", []))}
         student = KernelStudent(self._probe, max_bytes=self.max_message_bytes)
@@ -510,7 +515,7 @@ class RobustExecute(SlicedPollingMixin, Execute):
             # A test that ran out of time in the notebook may have lost only its reply (a dropped
             # message) or a busy moment: it is checked again, until one such re-check runs out of
             # time too; the rest would only do the same, at one cell timeout each. Always in the
-            # notebook's order: later checks hand reference stand-ins to the kernel, which an
+            # source notebook's order: later checks hand reference stand-ins to the kernel, which an
             # earlier function checked after them could pick up.
             self._verdicts, gave_up = {}, False
             for grade_id in graded:

@@ -74,7 +74,9 @@ class Scenarios:
         result = Handle(s, KEY, needs[0])(inspect.getsource(scenario), scenario.__name__, list(needs),
                                           *args, **kwargs)
         if isinstance(result, dict) and "$missing" in result:
-            raise AssertionError(f"{result['$missing']} is not defined: run the cell that defines it "
+            # Named from ``needs``, not from the kernel's answer (student code could write that).
+            missing = result["$missing"] if result["$missing"] in needs else "a function this test needs"
+            raise AssertionError(f"{missing} is not defined: run the cell that defines it "
                                  "(and keep its name)")
         return result
 
@@ -91,6 +93,6 @@ class Scenarios:
             try:
                 s.call(name, isolate=isolate)
             except StudentCallError as exc:
-                if STOP in str(exc):
+                if STOP in getattr(exc, "kernel_text", ""):
                     return
         raise AssertionError(f"{first} is not defined: run the cell that defines it (and keep its name)")

@@ -147,11 +147,20 @@ class Student:
             self.seconds += time.perf_counter() - start
         if not isinstance(response, dict):
             raise StudentCallError("the kernel sent a malformed answer")
+        # The kernel's own words are never shown: student code can write them (a function whose
+        # result fails to encode raises an error of its choosing; a replaced helpers.probe answers
+        # anything), and they would carry what it saw of the hidden cases into the feedback.
         if "missing" in response:
-            raise StudentCallError(str(response["missing"])[:300])
+            target = request.get("target")
+            if isinstance(target, str):
+                raise StudentCallError(f"{target} is not defined: run the cell that defines it (and keep its name)")
+            raise StudentCallError("the object this check kept in your kernel is gone, or lacks what the check asked of it")
         if "serve_error" in response:
-            raise StudentCallError(f"the result could not be sent back as plain data ({str(response['serve_error'])[:300]}); "
-                                   "return NumPy arrays, numbers, lists, tuples or dicts")
+            error = StudentCallError("the result could not be sent back as plain data: return NumPy arrays, numbers, "
+                                     "lists, tuples or dicts")
+            # for the grader's own signals (grading.trusted.scenarios), never for a message
+            error.kernel_text = str(response["serve_error"])[:300]
+            raise error
         results = response.get("results")
         if not isinstance(results, list) or len(results) != len(request.get("calls", [None])) and not request.get("read"):
             raise StudentCallError("the kernel sent a malformed answer")

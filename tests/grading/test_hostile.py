@@ -161,6 +161,21 @@ class Walker(np.ndarray):
 def predict(X, w, b):
     return np.zeros(np.shape(X)[0]).view(Walker)
 """
+# A result that fails to encode with an error the student writes: the kernel's words must not
+# reach the feedback (they carried hidden inputs there).
+ENCODE_LEAK = """class _Leaky:
+    def __init__(self, X):
+        self.text = "LEAKMARK " + repr(np.asarray(X).ravel()[:6].tolist())
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raise ValueError(self.text)
+
+def predict(X, w, b):
+    return (v for v in _Leaky(X))
+"""
 # Issue 20's leaks: a wrapper records what the tests send (inputs and the running cell's
 # source), a cell after the tests and an event callback print it, and a file holds it.
 RECORD_CALLS = """import json as _json
@@ -318,6 +333,7 @@ def _submissions(reference, blank, root: Path) -> dict:
         "guard_off": _append(wrong, "predict", GUARD_OFF),
         "shadow_helpers": _shadow_helpers(wrong),
         "frame_walker": _replace(reference, "predict", FRAME_WALKER),
+        "encode_leak": _replace(reference, "predict", ENCODE_LEAK),
         "record_calls": _with_cells_after(_append(reference, "mse_cost", RECORD_CALLS), None,
                                           ["print('LAST CELL', _json.dumps(_seen))"]),
         # Faking a test's outcome through the kernel itself.
@@ -426,8 +442,41 @@ def _submissions(reference, blank, root: Path) -> dict:
         "malformed_json": lambda folder: (folder / NB).write_text('{"cells": [ nope'),
         "renamed": lambda folder: nbformat.write(reference, folder / "my_linear_regression.ipynb"),
         "missing": lambda folder: (folder / "notes.txt").write_text("I forgot the notebook"),
+        # Test cells moved up so that gradient_descent's checks run first and hand the kernel
+        # their reference mse_gradients, which the student's mse_gradients then forwards to.
+        "reorder_capture": _reorder_capture(reference),
     }
     return subs
+
+
+def _reorder_capture(reference):
+    """gradient_descent keeps the mse_gradients the grader's checks give it (not the student's
+    own, nor the visible test cell's numerical one, whose code the student can read anyway), and
+    the student's (wrong) mse_gradients answers with it once it has one; the cells of
+    gradient_descent and its tests are moved above mse_gradients'."""
+    nb = copy.deepcopy(reference)
+    gd_source = _cell(nb, "gradient_descent").source.replace("def gradient_descent(", "def _gd_impl(", 1)
+    _cell(nb, "mse_gradients").source = (
+        "CAPTURED = []\n\n"
+        "def mse_gradients(X, y, w, b):\n"
+        "    if CAPTURED:\n"
+        "        return CAPTURED[-1](X, y, w, b)\n"
+        "    return np.zeros_like(np.asarray(w, dtype=float)), 0.0\n")
+    _cell(nb, "gradient_descent").source = (
+        gd_source + "\n\n\n"
+        "def gradient_descent(X, y, lr, num_steps, w0=None, b0=0.0):\n"
+        "    given = globals().get('mse_gradients')\n"
+        "    if getattr(given, '__code__', _MINE) is not _MINE and given.__name__ != 'numerical_gradients':\n"
+        "        CAPTURED.append(given)\n"
+        "    return _gd_impl(X, y, lr, num_steps, w0, b0)\n\n\n"
+        "_MINE = mse_gradients.__code__\n")
+    moved_ids = ["gradient_descent", "test_gradient_descent_shapes", "test_gradient_descent_values",
+                 "test_gradient_descent_inputs", "test_gradient_descent_converges"]
+    moved = [_cell(nb, grade_id) for grade_id in moved_ids]
+    rest = [c for c in nb.cells if all(c is not m for m in moved)]
+    at = rest.index(_cell(nb, "test_mse_gradients_shape"))
+    nb.cells = rest[:at] + moved + rest[at:]
+    return nb
 
 
 def _with_cells_after(nb, grade_id, sources):
@@ -623,6 +672,16 @@ def test_checks_in_the_students_kernel_decide_nothing(graded, student):
     assert student == "shadow_helpers" or findings(graded, student)
 
 
+def test_a_result_that_fails_to_encode_does_not_carry_the_students_words_to_the_feedback(graded):
+    assert score(graded, "encode_leak") <= score(graded, "control_wrong")
+    # The checker's messages (the kernel's own run of the visible cells may show the student's
+    # error about the visible inputs: that is the student's own output).
+    messages = [o.get("evalue", "") for c in autograded(graded, "encode_leak").cells for o in c.get("outputs", [])
+                if o.get("output_type") == "error" and o.get("traceback", [""])[0].startswith("Graded by the course")]
+    assert any("could not be sent back as plain data" in m for m in messages), messages
+    assert not any("LEAKMARK" in m for m in messages), messages
+
+
 def test_submitted_helpers_folder_is_not_imported(graded):
     outputs = json.dumps([c.get("outputs", []) for c in autograded(graded, "shadow_helpers").cells])
     assert "SHADOW HELPERS LOADED" not in outputs
@@ -673,6 +732,19 @@ def test_what_the_checks_send_never_reaches_the_student(graded):
 
     names = {p.name for p in (graded.layout.path("feedback") / "record_calls" / A).iterdir()}
     assert names - NBGRADER_RECEIPTS == {NB.replace(".ipynb", ".html")}
+
+
+def test_moved_test_cells_do_not_hand_reference_stand_ins_to_earlier_functions(graded):
+    """Checks run in the source notebook's order whatever order the submission's cells are in:
+    gradient_descent's checks (which hand the kernel a reference mse_gradients) run after
+    mse_gradients' own, so the captured stand-in comes too late to answer them."""
+    # zeros of the right shape: only the shape test of mse_gradients may pass
+    wrong_values = {"test_mse_gradients_values", "test_mse_gradients_gradcheck", "test_mse_gradients_oracle"}
+    failed = {_meta(c)["grade_id"] for c in autograded(graded, "reorder_capture").cells
+              if _meta(c).get("grade") and any(o.get("output_type") == "error" for o in c.get("outputs", []))}
+    assert failed == wrong_values
+    lost = sum(_meta(c)["points"] for c in graded.source.cells if _meta(c).get("grade_id") in wrong_values)
+    assert score(graded, "reorder_capture") == graded.full - lost
 
 
 def test_kernel_killed_between_cells_still_gets_a_grade(graded):
