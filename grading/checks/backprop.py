@@ -24,15 +24,14 @@ visible cases too, as the notebook's grading run did.
 
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 
 from grading.trusted.mistakes import explained
-from grading.trusted.oracles import standardized
+from grading.trusted.oracles import standardized_digits_split
 from grading.trusted.registry import check
 from grading.trusted.student import StudentCallError
-from helpers import data, testing, wire
+from helpers import testing, wire
 
 _MARK = "course-kernel-argument"
 
@@ -226,16 +225,6 @@ def _float_error(s, name: str, args: tuple, kwargs: dict | None = None, isolate:
             s.call_many(name, [], isolate={"_course_float_errors": _course_float_errors_restore})
         except StudentCallError:
             pass
-
-
-@functools.cache
-def _digits() -> tuple:
-    """The notebook's standardised digits split (cell ``digits_data``), rebuilt here."""
-    features, labels = data.load_digits()
-    X_train, y_train, X_val, y_val, _, _ = data.split_train_val_test(features, labels, val_fraction=0.2,
-                                                                     test_fraction=0.2, seed=1)
-    X_train_std, X_val_std = standardized(X_train, X_val)
-    return X_train_std, y_train, X_val_std, y_val
 
 
 # ----------------------------------------------------------------------------- likely mistakes
@@ -900,7 +889,7 @@ def train_two_layer_net_replay(s):
 
 @check("test_train_two_layer_net_digits")
 def train_two_layer_net_digits(s):
-    X_train_std, y_train, X_val_std, y_val = _digits()
+    X_train_std, y_train, X_val_std, y_val = standardized_digits_split()
     _, history = s.call("train_two_layer_net", X_train_std, y_train, X_val_std, y_val, 128, 0.1, 1e-3, 30, 32,
                         isolate=TRAINING)
     testing.assert_that(history["val_acc"][-1] >= 0.96,

@@ -19,15 +19,14 @@ solution (``reference("optimization")``) run with the same functions.
 
 from __future__ import annotations
 
-import functools
 from typing import Callable
 
 import numpy as np
 
-from grading.trusted.oracles import standardized
+from grading.trusted.oracles import standardized_digits_split
 from grading.trusted.reference import reference
 from grading.trusted.registry import check
-from helpers import data, nets, optim, testing
+from helpers import nets, optim, testing
 
 # The visible cases' inputs (the notebook's test cells use the same literals).
 W_CHECK = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.5]])
@@ -598,16 +597,6 @@ def _expected_training(*args, **kwargs) -> tuple[dict, dict]:
     return reference("optimization")["train_with_optimizer"](*args, **kwargs)
 
 
-@functools.cache
-def _digits() -> tuple:
-    """The notebook's standardised digits split (cell ``digits_data``), rebuilt here."""
-    features, labels = data.load_digits()
-    X_train, y_train, X_val, y_val, _, _ = data.split_train_val_test(features, labels, val_fraction=0.2,
-                                                                     test_fraction=0.2, seed=1)
-    X_train_std, X_val_std = standardized(X_train, X_val)
-    return X_train_std, y_train, X_val_std, y_val
-
-
 @check("test_train_with_optimizer_replay")
 def train_with_optimizer_replay(s):
     rng = np.random.default_rng(404)
@@ -642,7 +631,7 @@ def train_with_optimizer_replay(s):
 
 @check("test_train_with_optimizer_digits")
 def train_with_optimizer_digits(s):
-    X_train_std, y_train, X_val_std, y_val = _digits()
+    X_train_std, y_train, X_val_std, y_val = standardized_digits_split()
     params, history = _train(s, X_train_std, y_train, X_val_std, y_val, _rule("adam"), {"learning_rate": 1e-3}, 64, 1e-3,
                              15, 32)
     testing.assert_that(history["val_acc"][-1] >= 0.96,

@@ -3,6 +3,8 @@ students, and notebook 09 asks them to write standardisation themselves)."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -27,3 +29,20 @@ def standardized(X_train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, 
     constant = var <= num_rows * eps * var + (num_rows * mean * eps) ** 2
     scale = np.where(constant, 1.0, np.sqrt(var))
     return tuple((np.asarray(X, dtype=np.float64) - mean) / scale for X in (X_train, *others))
+
+
+@functools.cache
+def standardized_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The digits as notebooks 03 and 04 prepare them (their cell ``digits_data``): split with
+    seed 1 (validation and test 0.2 each), standardised with the training rows' statistics.
+
+    Returns:
+        X_train_std (N_train, 64), y_train (N_train,), X_val_std (N_val, 64), y_val (N_val,).
+    """
+    from helpers import data
+
+    features, labels = data.load_digits()
+    X_train, y_train, X_val, y_val, _, _ = data.split_train_val_test(features, labels, val_fraction=0.2,
+                                                                     test_fraction=0.2, seed=1)
+    X_train_std, X_val_std = standardized(X_train, X_val)
+    return X_train_std, y_train, X_val_std, y_val
